@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dialoq.accounts import scoping
+from dialoq.accounts.roles import Action
+
+
+def navigation(request):
+    """Return the main navigation for the signed-in user's roles."""
+    user = request.user
+    context = {"demo_mode": settings.DEMO_MODE}
+    if not user.is_authenticated:
+        return context
+    items = [(_("Start"), reverse("start"))]
+    if scoping.has_permission(user, Action.VIEW_CASE):
+        items.append((_("Cases"), reverse("cases:list")))
+    if scoping.is_global(user, Action.ADMINISTER):
+        items.append((_("Administration"), reverse("admin:index")))
+    context["navigation"] = [
+        {"label": label, "url": url, "current": _is_current(request.path, url)}
+        for label, url in items
+    ]
+    context["two_factor_waived"] = (
+        settings.DEMO_WAIVE_TWO_FACTOR and user.needs_two_factor()
+    )
+    return context
+
+
+def _is_current(path, url):
+    if url == "/":
+        return path == "/"
+    return path.startswith(url)

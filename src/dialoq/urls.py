@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from dialoq import views
+from dialoq.accounts.admin import admin_site
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("accounts/", include("dialoq.accounts.urls")),
+    path("cases/", include("dialoq.cases.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin_site.urls),
+]

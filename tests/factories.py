@@ -1,0 +1,86 @@
+"""Small builders for test data: organisations, people with roles, cases."""
+
+import itertools
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from dialoq.accounts.models import Membership, Organisation, OrganisationUnit, User
+from dialoq.accounts.roles import OrganisationKind, Role
+from dialoq.cases.models import (
+    AgeBand,
+    Beneficiary,
+    Case,
+    CaseStatus,
+    HouseholdType,
+)
+from dialoq.catalog.models import ServiceType
+
+PASSWORD = "correct-horse-battery-staple"
+_sequence = itertools.count(1)
+
+
+def make_organisation(kind=OrganisationKind.PROVIDER, name=None, **fields):
+    number = next(_sequence)
+    name = name or f"{kind.title()} {number}"
+    if kind == OrganisationKind.FUNDER:
+        fields.setdefault("funder_type", "youth_office")
+    return Organisation.objects.create(
+        kind=kind, name=name, short_name=name[:40], **fields
+    )
+
+
+def make_unit(organisation, name=None):
+    return OrganisationUnit.objects.create(
+        organisation=organisation, name=name or f"Team {next(_sequence)}"
+    )
+
+
+def make_user(username=None, *, role=None, organisation=None, **membership_fields):
+    """Return a user with a usable password and, if given, a membership."""
+    username = username or f"user{next(_sequence)}"
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title()
+    )
+    if role is not None:
+        if role == Role.AUDITOR:
+            membership_fields.setdefault(
+                "valid_until", timezone.now() + timedelta(days=30)
+            )
+            membership_fields.setdefault("reason", "Audit 2026 of the help planning")
+        Membership.objects.create(
+            user=user, organisation=organisation, role=role, **membership_fields
+        )
+    return user
+
+
+def make_service_type(key="spfh", **fields):
+    defaults = {
+        "name": "Sozialpädagogische Familienhilfe",
+        "legal_basis": "§ 31 SGB VIII",
+        "code_book": "SGB VIII",
+        "category": "personal_service",
+        "setting": "ambulant",
+    }
+    defaults.update(fields)
+    service_type, _created = ServiceType.objects.get_or_create(
+        key=key, defaults=defaults
+    )
+    return service_type
+
+
+def make_case(funder, provider, *, service_type=None, **fields):
+    number = next(_sequence)
+    defaults = {
+        "reference": f"T-{number:06d}",
+        "beneficiary": Beneficiary.objects.create(pseudonym=f"LB-TEST-{number:04d}"),
+        "service_type": service_type or make_service_type(),
+        "status": CaseStatus.RUNNING,
+        "referred_on": date(2026, 1, 5),
+        "started_on": date(2026, 1, 19),
+        "next_review_due": date(2026, 7, 19),
+        "age_band": AgeBand.AGE_6_11,
+        "household_type": HouseholdType.SINGLE_PARENT,
+    }
+    defaults.update(fields)
+    return Case.objects.create(funder=funder, provider=provider, **defaults)

@@ -1,0 +1,78 @@
+"""Walk every URL pattern: anonymous visitors must sign in, outsiders get nothing.
+
+A new URL with arguments must be added to OBJECT_URL_ARGUMENTS, which names the
+object of the shared test world it is tried with; a new public URL must be
+added to PUBLIC_URL_NAMES. So no page can forget its permission check.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PUBLIC_URL_NAMES = {
+    "accounts:sign_in",
+    "accounts:sign_out",
+    "set_language",
+}
+
+# URL name → function of the test world giving the URL's keyword arguments.
+OBJECT_URL_ARGUMENTS = {
+    "cases:detail": lambda world: {"pk": world.case_a.pk},
+}
+
+
+def _walk(patterns, namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the admin site is walked in test_admin_site.py
+            child = entry.namespace or namespace
+            if entry.namespace and namespace:
+                child = f"{namespace}:{entry.namespace}"
+            yield from _walk(entry.url_patterns, child)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, bool(entry.pattern.converters)
+
+
+ALL_URLS = sorted(set(_walk(get_resolver().url_patterns)))
+URL_NAMES = [name for name, _converters in ALL_URLS]
+
+
+def _url(name, converters, world):
+    if converters:
+        return reverse(name, kwargs=OBJECT_URL_ARGUMENTS[name](world))
+    return reverse(name)
+
+
+def test_every_url_with_arguments_is_registered():
+    """Each URL taking arguments names the object it is tested with."""
+    missing = [
+        name
+        for name, converters in ALL_URLS
+        if converters and name not in OBJECT_URL_ARGUMENTS
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_anonymous_visitor_is_sent_to_sign_in(name, world, client):
+    """Every non-public page redirects an anonymous visitor to the sign-in page."""
+    converters = dict(ALL_URLS)[name]
+    url = _url(name, converters, world)
+    for method in (client.get, client.post):
+        response = method(url)
+        if name in PUBLIC_URL_NAMES:
+            assert response.status_code in {200, 302, 405}
+            continue
+        assert response.status_code == 302, (name, method)
+        assert response["Location"].startswith(reverse("accounts:sign_in"))
+
+
+@pytest.mark.parametrize("name", [name for name, converters in ALL_URLS if converters])
+def test_outsider_gets_nothing_on_object_pages(name, world, client_for):
+    """An outsider with a role elsewhere gets 403 or 404 on every object page."""
+    converters = dict(ALL_URLS)[name]
+    client = client_for(world.people.outsider)
+    url = _url(name, converters, world)
+    assert client.get(url).status_code in {403, 404}
+    assert client.post(url).status_code in {403, 404, 405}
