@@ -14,6 +14,12 @@ from dialoq.accounts.roles import OrganisationKind, Role
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords quickly; the Argon2 setting has its own test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     """Return the organisations, people and cases of the shared test world."""

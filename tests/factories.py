@@ -78,7 +78,7 @@ def make_case(funder, provider, *, service_type=None, **fields):
         "status": CaseStatus.RUNNING,
         "referred_on": date(2026, 1, 5),
         "started_on": date(2026, 1, 19),
-        "next_review_due": date(2026, 7, 19),
+        "next_review_due": timezone.localdate() + timedelta(days=60),
         "age_band": AgeBand.AGE_6_11,
         "household_type": HouseholdType.SINGLE_PARENT,
     }
