@@ -4,6 +4,8 @@ Every helper fails loudly on a value it cannot read, so a misconfigured server
 refuses to start instead of running with a silent default.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -80,6 +82,26 @@ else:
     SECRET_KEY = env_str("DIALOQ_SECRET_KEY")
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("DIALOQ_SECRET_KEY must be at least 50 characters.")
+
+# Keys (Fernet, url-safe base64) that encrypt beneficiaries' identifying data.
+# The first key encrypts; all decrypt. Outside demo and development they must
+# be set; locally a key is derived from SECRET_KEY.
+if DEBUG or DEMO_MODE:
+    IDENTITY_ENCRYPTION_KEYS = env_list(
+        "DIALOQ_IDENTITY_KEYS",
+        [
+            base64.urlsafe_b64encode(
+                hashlib.sha256(("identity:" + SECRET_KEY).encode()).digest()
+            ).decode()
+        ],
+    )
+else:
+    IDENTITY_ENCRYPTION_KEYS = env_list("DIALOQ_IDENTITY_KEYS", [])
+    if not IDENTITY_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "DIALOQ_IDENTITY_KEYS must be set (generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key())')."
+        )
 
 ALLOWED_HOSTS = env_list("DIALOQ_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DIALOQ_CSRF_TRUSTED_ORIGINS", [])

@@ -52,6 +52,7 @@ def _production_env(**extra):
     env.update(
         DIALOQ_SECRET_KEY="p" * 20 + "R4nd0m-pr0duct10n-k3y-f0r-the-deploy-check!",
         DIALOQ_ALLOWED_HOSTS="dialoq.example.org",
+        DIALOQ_IDENTITY_KEYS="cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItdGhlLXRlc3Q=",
         DJANGO_SETTINGS_MODULE="dialoq.settings",
     )
     env.update(extra)

@@ -138,6 +138,8 @@ class Case(models.Model):
         _("language at home is not German"), default=False
     )
 
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
     objects = CaseQuerySet.as_manager()
 
     class Meta:

@@ -1,9 +1,17 @@
 """Help plans with goals, and reviews rating each goal from three perspectives."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dialoq.cases.models.cases import Case
+
+
+class GoalResponsibility(models.TextChoices):
+    FUNDER = "funder", _("Funder")
+    PROVIDER = "provider", _("Provider")
+    BENEFICIARY = "beneficiary", _("Beneficiary")
+    JOINTLY = "jointly", _("Jointly")
 
 
 class HelpPlan(models.Model):
@@ -21,7 +29,28 @@ class HelpPlan(models.Model):
         _("beneficiary took part"), default=True
     )
     beneficiary_agreed = models.BooleanField(_("beneficiary agreed"), default=True)
+    participants = models.TextField(
+        _("participants"),
+        blank=True,
+        db_default="",
+        help_text=_("Who took part, one per line (roles, not names of third parties)."),
+    )
+    agreed_hours_per_month = models.DecimalField(
+        _("agreed service hours per month"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
     next_review_due = models.DateField(_("next review due"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("documented by"),
+    )
 
     class Meta:
         ordering = ["case", "version"]
@@ -50,6 +79,30 @@ class Goal(models.Model):
         choices=[(-2, "-2"), (-1, "-1")],
         default=-1,
     )
+    # The Goal Attainment Scale: what each level means for this goal.
+    level_minus_2 = models.CharField(
+        _("−2: much less than expected"), max_length=300, blank=True, db_default=""
+    )
+    level_minus_1 = models.CharField(
+        _("−1: less than expected"), max_length=300, blank=True, db_default=""
+    )
+    level_0 = models.CharField(
+        _("0: expected outcome"), max_length=300, blank=True, db_default=""
+    )
+    level_plus_1 = models.CharField(
+        _("+1: more than expected"), max_length=300, blank=True, db_default=""
+    )
+    level_plus_2 = models.CharField(
+        _("+2: much more than expected"), max_length=300, blank=True, db_default=""
+    )
+    measures = models.TextField(_("measures"), blank=True, db_default="")
+    responsible = models.CharField(
+        _("responsible"),
+        max_length=16,
+        choices=GoalResponsibility,
+        default=GoalResponsibility.PROVIDER,
+        db_default=GoalResponsibility.PROVIDER,
+    )
 
     class Meta:
         ordering = ["help_plan", "id"]
@@ -67,6 +120,16 @@ class Goal(models.Model):
 
     def __str__(self):
         return self.title
+
+    def level_descriptions(self):
+        """Return (level, description) pairs from −2 to +2."""
+        return [
+            (-2, self.level_minus_2),
+            (-1, self.level_minus_1),
+            (0, self.level_0),
+            (1, self.level_plus_1),
+            (2, self.level_plus_2),
+        ]
 
 
 class Perspective(models.TextChoices):
@@ -114,6 +177,15 @@ class GoalRating(models.Model):
     instrument = models.CharField(
         _("instrument"), max_length=16, default=GAS_INSTRUMENT
     )
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     class Meta:
         constraints = [
