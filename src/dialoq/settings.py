@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "dialoq.accounts",
     "dialoq.catalog",
     "dialoq.cases",
+    "dialoq.feedback",
     "dialoq.demo",
 ]
 
@@ -269,6 +270,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served over HTTPS, Dialoq expects `manage.py collectstatic` to have filled
 # STATIC_ROOT (hashed names, compressed); locally, files come from the apps.
 STORAGES = {
@@ -281,6 +283,24 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not HTTPS
 WHITENOISE_AUTOREFRESH = not HTTPS
+
+# --- Retention of social data ---------------------------------------------
+# Closed cases whose help ended more than RETENTION_YEARS ago lose their
+# personal data when `dialoq retention` runs (daily, see docs/privacy.md).
+# Art. 17 GDPR with § 84 SGB X requires social data to be erased once they are
+# no longer needed for the task. Three years after the end of a help covers
+# follow-up help, complaints and the regular limitation period (§ 195 BGB);
+# a funder with longer record-keeping duties sets a longer period. "anonymise"
+# keeps the case for statistics without identity or free text about the person;
+# "erase" deletes the case entirely.
+RETENTION_YEARS = env_int("DIALOQ_RETENTION_YEARS", 3)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("DIALOQ_RETENTION_YEARS must be at least 1.")
+RETENTION_MODE = env_str("DIALOQ_RETENTION_MODE", "anonymise")
+if RETENTION_MODE not in {"anonymise", "erase"}:
+    raise ImproperlyConfigured(
+        f"DIALOQ_RETENTION_MODE={RETENTION_MODE!r} must be anonymise or erase."
+    )
 
 # --- E-mail -----------------------------------------------------------------
 _EMAIL_BACKEND = env_str(
