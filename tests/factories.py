@@ -12,7 +12,12 @@ from dialoq.cases.models import (
     Beneficiary,
     Case,
     CaseStatus,
+    Contact,
+    ContactKind,
+    Goal,
+    HelpPlan,
     HouseholdType,
+    Review,
 )
 from dialoq.catalog.models import ServiceType
 
@@ -84,3 +89,44 @@ def make_case(funder, provider, *, service_type=None, **fields):
     }
     defaults.update(fields)
     return Case.objects.create(funder=funder, provider=provider, **defaults)
+
+
+def make_help_plan(case, **fields):
+    """Return the next version of the case's help plan."""
+    defaults = {
+        "version": case.help_plans.count() + 1,
+        "agreed_on": date(2026, 2, 2),
+        "next_review_due": date(2026, 8, 1),
+    }
+    defaults.update(fields)
+    return HelpPlan.objects.create(case=case, **defaults)
+
+
+def make_goal(help_plan, **fields):
+    number = next(_sequence)
+    defaults = {
+        "title": f"Goal {number}",
+        "level_minus_1": "Situation today",
+        "level_0": "Expected outcome",
+    }
+    defaults.update(fields)
+    return Goal.objects.create(help_plan=help_plan, **defaults)
+
+
+def make_review(help_plan, **fields):
+    defaults = {
+        "due_on": help_plan.next_review_due,
+        "held_on": help_plan.next_review_due,
+    }
+    defaults.update(fields)
+    return Review.objects.create(case=help_plan.case, help_plan=help_plan, **defaults)
+
+
+def make_contact(case, **fields):
+    defaults = {
+        "occurred_on": case.started_on or case.referred_on,
+        "duration_minutes": 60,
+        "kind": ContactKind.FACE_TO_FACE,
+    }
+    defaults.update(fields)
+    return Contact.objects.create(case=case, **defaults)

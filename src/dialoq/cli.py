@@ -53,6 +53,22 @@ def _parser():
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.set_defaults(handler=_serve)
 
+    _add_export_parser(commands)
+
+    retention = commands.add_parser(
+        "retention",
+        help="anonymise or erase closed cases past the retention period (run daily)",
+        description="Anonymise (or, with DIALOQ_RETENTION_MODE=erase, delete) the "
+        "closed cases whose help ended more than DIALOQ_RETENTION_YEARS ago. "
+        "Schedule it daily; see docs/privacy.md.",
+    )
+    retention.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="report what would be done, change nothing",
+    )
+    retention.set_defaults(handler=_retention)
+
     test = commands.add_parser(
         "test",
         help="run the whole test suite (extra arguments go to pytest)",
@@ -67,6 +83,46 @@ def _parser():
     )
     manage.set_defaults(handler=_manage)
     return parser
+
+
+def _add_export_parser(commands):
+    export = commands.add_parser(
+        "export",
+        help="export cases, goals, reviews or one beneficiary's data to a file",
+        description="Write an export as a named user: it holds exactly what that "
+        "user may see. Columns are described in docs/exports.md.",
+    )
+    kinds = export.add_subparsers(
+        dest="kind", title="exports", metavar="", required=True
+    )
+    for kind, text in (
+        ("cases", "one row per case with its case-mix attributes"),
+        ("goals", "one row per goal of a help plan"),
+        ("reviews", "one row per goal rating, with the review's GAS T-score"),
+    ):
+        sub = kinds.add_parser(kind, help=text, description=f"Export {text}.")
+        sub.add_argument(
+            "--format", choices=("csv", "xlsx"), default="csv", help="default csv"
+        )
+        _add_output_arguments(sub)
+    beneficiary = kinds.add_parser(
+        "beneficiary",
+        help="all data about one beneficiary as JSON (GDPR Art. 15)",
+        description="Export all data about one beneficiary as JSON (GDPR Art. 15); "
+        "the user must be a case manager of the funder of one of their cases.",
+    )
+    beneficiary.add_argument(
+        "--pseudonym", required=True, help="the beneficiary's pseudonym (LB-XXXX-XXXX)"
+    )
+    _add_output_arguments(beneficiary)
+
+
+def _add_output_arguments(parser):
+    parser.add_argument("--out", required=True, help="file to write")
+    parser.add_argument(
+        "--user", required=True, help="user name to act as, with that user's access"
+    )
+    parser.set_defaults(handler=_export)
 
 
 def _positive_int(text):
@@ -116,6 +172,37 @@ def _run_server(port):
 
     print(f"\nDialoq is running at http://127.0.0.1:{port}/  (stop with Ctrl+C)\n")
     call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    return 0
+
+
+def _export(args, rest):
+    _setup_django()
+    from django.conf import settings
+    from django.utils import translation
+
+    from dialoq.cases import exports, privacy
+
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            if args.kind == "beneficiary":
+                privacy.run_beneficiary_export(
+                    args.pseudonym, args.out, args.user, out=sys.stdout
+                )
+            else:
+                exports.run_export(
+                    args.kind, args.format, args.out, args.user, out=sys.stdout
+                )
+    except exports.OperatorError as error:
+        print(f"dialoq export: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _retention(args, rest):
+    _setup_django()
+    from dialoq.cases import retention
+
+    retention.run_retention(dry_run=args.dry_run, out=sys.stdout)
     return 0
 
 

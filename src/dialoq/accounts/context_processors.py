@@ -15,6 +15,8 @@ def navigation(request):
     items = [(_("Start"), reverse("start"))]
     if scoping.has_permission(user, Action.VIEW_CASE):
         items.append((_("Cases"), reverse("cases:list")))
+    if scoping.has_permission(user, Action.VIEW_ACCESS_LOG):
+        items.append((_("Access log"), reverse("cases:access_log")))
     if scoping.is_global(user, Action.ADMINISTER):
         items.append((_("Administration"), reverse("admin:index")))
     context["navigation"] = [
