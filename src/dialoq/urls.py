@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("accounts/", include("dialoq.accounts.urls")),
     path("cases/", include("dialoq.cases.urls")),
+    path("feedback/", include("dialoq.feedback.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]
