@@ -4,6 +4,7 @@ from datetime import date
 
 import duckdb
 import pytest
+from django.utils import translation
 
 from dialoq.measures.conditions import (
     Column,
@@ -35,6 +36,13 @@ ROWS = [
     ("running", "SGB VIII", "", 90, None, True, None),
     ("closed", "O'Brien's code", "other", 10, 60.0, True, date(2026, 2, 1)),
 ]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Check messages by their English text."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="module")
