@@ -8,16 +8,68 @@ added to PUBLIC_URL_NAMES. So no page can forget its permission check.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests import factories
+from tests.feedback import factories as feedback_factories
+
 PUBLIC_URL_NAMES = {
     "accounts:sign_in",
     "accounts:sign_out",
     "set_language",
+    # The beneficiary's pages, opened with a one-time link and no account.
+    "feedback:goal_rating",
+    "feedback:survey",
+    "feedback:thanks",
 }
 
 # URL name → function of the test world giving the URL's keyword arguments.
 OBJECT_URL_ARGUMENTS = {
     "cases:detail": lambda world: {"pk": world.case_a.pk},
+    "cases:status": lambda world: {"pk": world.case_a.pk},
+    "cases:close": lambda world: {"pk": world.case_a.pk},
+    "cases:contact_create": lambda world: {"pk": world.case_a.pk},
+    "cases:contact_delete": lambda world: {
+        "pk": world.case_a.pk,
+        "contact_pk": factories.make_contact(world.case_a).pk,
+    },
+    "feedback:goal_rating": lambda world: {
+        "token": feedback_factories.make_goal_link(world.case_a)[1]
+    },
+    "feedback:survey": lambda world: {
+        "token": feedback_factories.make_survey_link(world.case_a)[1]
+    },
+    "feedback:create_goal_rating_link": lambda world: {
+        "case_pk": world.case_a.pk,
+        "review_pk": feedback_factories.make_review(world.case_a).pk,
+    },
+    "feedback:create_survey_link": lambda world: {"case_pk": world.case_a.pk},
+    "cases:identity_show": lambda world: {"pk": world.case_a.pk},
+    "cases:identity_edit": lambda world: {"pk": world.case_a.pk},
+    "cases:beneficiary_export": lambda world: {"pk": world.case_a.pk},
+    "cases:help_plan_detail": lambda world: {"pk": world.case_a.pk},
+    "cases:help_plan_create": lambda world: {"pk": world.case_a.pk},
+    "cases:help_plan_version": lambda world: {
+        "pk": world.case_a.pk,
+        "version": factories.make_help_plan(world.case_a).version,
+    },
+    "cases:goal_create": lambda world: {"pk": world.case_a.pk},
+    "cases:goal_edit": lambda world: _goal_arguments(world),
+    "cases:goal_delete": lambda world: _goal_arguments(world),
+    "cases:review_create": lambda world: {"pk": world.case_a.pk},
+    "cases:review_detail": lambda world: _review_arguments(world),
+    "cases:review_rate": lambda world: _review_arguments(world),
+    "cases:needs_detail": lambda world: {"pk": world.case_a.pk},
+    "cases:needs_assess": lambda world: {"pk": world.case_a.pk, "occasion": "start"},
 }
+
+
+def _goal_arguments(world):
+    goal = factories.make_goal(factories.make_help_plan(world.case_a))
+    return {"pk": world.case_a.pk, "goal_pk": goal.pk}
+
+
+def _review_arguments(world):
+    review = factories.make_review(factories.make_help_plan(world.case_a))
+    return {"pk": world.case_a.pk, "review_pk": review.pk}
 
 
 def _walk(patterns, namespace=None):
@@ -68,7 +120,14 @@ def test_anonymous_visitor_is_sent_to_sign_in(name, world, client):
         assert response["Location"].startswith(reverse("accounts:sign_in"))
 
 
-@pytest.mark.parametrize("name", [name for name, converters in ALL_URLS if converters])
+@pytest.mark.parametrize(
+    "name",
+    [
+        name
+        for name, converters in ALL_URLS
+        if converters and name not in PUBLIC_URL_NAMES
+    ],
+)
 def test_outsider_gets_nothing_on_object_pages(name, world, client_for):
     """An outsider with a role elsewhere gets 403 or 404 on every object page."""
     converters = dict(ALL_URLS)[name]
