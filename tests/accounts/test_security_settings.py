@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,7 @@ def _production_env(**extra):
         DIALOQ_ALLOWED_HOSTS="dialoq.example.org",
         DIALOQ_IDENTITY_KEYS="cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItdGhlLXRlc3Q=",
         DJANGO_SETTINGS_MODULE="dialoq.settings",
+        DIALOQ_DATA_DIR=tempfile.mkdtemp(prefix="dialoq-deploy-check-"),
     )
     env.update(extra)
     return env
