@@ -90,3 +90,17 @@ def test_navigation_follows_the_role(world, client_for):
     committee_nav = client_for(committee).get(reverse("start"))
     labels = [item["url"] for item in committee_nav.context["navigation"]]
     assert reverse("cases:list") not in labels
+
+
+def test_only_the_most_specific_navigation_item_is_current(world, client_for):
+    """On the access log, only that item is marked current, not the case list."""
+    from dialoq.accounts.roles import Role
+    from tests import factories
+
+    qm = factories.make_user("qm_nav", role=Role.QM_OFFICER, organisation=world.funder)
+    with override_settings(DEMO_WAIVE_TWO_FACTOR=True):
+        response = client_for(qm).get(reverse("cases:access_log"))
+    current = [
+        item["url"] for item in response.context["navigation"] if item["current"]
+    ]
+    assert current == [reverse("cases:access_log")]

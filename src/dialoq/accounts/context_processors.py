@@ -19,9 +19,9 @@ def navigation(request):
         items.append((_("Access log"), reverse("cases:access_log")))
     if scoping.is_global(user, Action.ADMINISTER):
         items.append((_("Administration"), reverse("admin:index")))
+    current = _current_url(request.path, [url for _label, url in items])
     context["navigation"] = [
-        {"label": label, "url": url, "current": _is_current(request.path, url)}
-        for label, url in items
+        {"label": label, "url": url, "current": url == current} for label, url in items
     ]
     context["two_factor_waived"] = (
         settings.DEMO_WAIVE_TWO_FACTOR and user.needs_two_factor()
@@ -29,7 +29,9 @@ def navigation(request):
     return context
 
 
-def _is_current(path, url):
-    if url == "/":
-        return path == "/"
-    return path.startswith(url)
+def _current_url(path, urls):
+    """Return the navigation URL that is the longest prefix of the path, if any."""
+    matches = [
+        url for url in urls if path == url or (url != "/" and path.startswith(url))
+    ]
+    return max(matches, key=len, default=None)
