@@ -70,13 +70,10 @@ def has_permission(user, action: Action) -> bool:
 
 def is_global(user, action: Action) -> bool:
     """Return whether the user may perform the action independent of organisations."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    now = timezone.now()
-    for membership in Membership.objects.active(now).filter(user=user):
-        if decision(membership.role, action) == Decision.GLOBAL:
-            return True
-    return False
+    return any(
+        decision(grant.role, action) == Decision.GLOBAL
+        for grant in grants(user, action)
+    )
 
 
 def _case_filter(user, action: Action) -> Q | None:
