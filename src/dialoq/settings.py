@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "dialoq.catalog",
     "dialoq.cases",
     "dialoq.feedback",
+    "dialoq.measures",
     "dialoq.demo",
 ]
 

@@ -186,3 +186,58 @@ def is_read_only(user) -> bool:
     """Return whether every current role of the user only reads."""
     roles = {m.role for m in Membership.objects.active().filter(user=user)}
     return bool(roles) and roles <= READ_ONLY_ROLES
+
+
+def visible_results(user, results: QuerySet) -> QuerySet:
+    """Return the indicator results the user may see (before disclosure control).
+
+    - Members of a funder see the results about the funder's cases (the
+      funder as a whole, its providers, its service types) and the results
+      over all organisations.
+    - Members of a provider see every result about their own organisation
+      (also per team and across funders), and as comparison the results of
+      the funders they work for, including the other providers of those
+      funders: peers' figures pass the disclosure policy before display.
+    - Network coordinators see the results about the network's members,
+      never per team.
+    - Everybody else sees nothing. Small numbers are suppressed afterwards by
+      ``dialoq.measures.disclosure``, for everybody who does not own the cases.
+    """
+    from dialoq.cases.models import Case
+
+    funders, providers, networks = set(), set(), set()
+    for grant in grants(user, Action.VIEW_AGGREGATES):
+        if grant.organisation_kind == "funder":
+            funders.add(grant.organisation_id)
+        elif grant.organisation_kind == "provider":
+            providers.add(grant.organisation_id)
+        elif grant.organisation_kind == "network":
+            networks.add(grant.organisation_id)
+    if not (funders or providers or networks):
+        return results.none()
+    condition = Q(unit_type="whole")
+    if funders:
+        condition |= Q(funder__in=funders) & ~Q(unit_type="team")
+    if providers:
+        partner_funders = (
+            Case.objects.filter(provider__in=providers)
+            .values_list("funder_id", flat=True)
+            .distinct()
+        )
+        condition |= Q(provider__in=providers)
+        condition |= Q(funder__in=partner_funders) & ~Q(unit_type="team")
+    if networks:
+        members = Organisation.objects.filter(networks__in=networks).values("pk")
+        condition |= (Q(funder__in=members) | Q(provider__in=members)) & ~Q(
+            unit_type="team"
+        )
+    return results.filter(condition)
+
+
+def owned_organisations(user) -> set[int]:
+    """Return the funders and providers whose cases the user's own figures cover."""
+    return {
+        grant.organisation_id
+        for grant in grants(user, Action.VIEW_AGGREGATES)
+        if grant.organisation_kind in {"funder", "provider"}
+    }

@@ -138,6 +138,17 @@ class Case(models.Model):
         _("language at home is not German"), default=False
     )
 
+    subsistence_benefit_per_month = models.DecimalField(
+        _("subsistence benefits per month (EUR)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "SGB II only: benefits for subsistence paid to the household "
+            "(§ 48a SGB II, key figure K1)."
+        ),
+    )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
