@@ -1,0 +1,960 @@
+"""The indicator engine: facts in, stored results out.
+
+``evaluate`` is pure: it takes one validated definition and Arrow fact
+tables, aggregates them in in-process DuckDB for every period and unit in one
+``GROUPING SETS`` query, and applies the statistics (intervals, reference-range
+evaluation, risk adjustment, funnel limits) to the aggregates with NumPy.
+``compute`` loads the facts from the system of record (``facts.load_fact``),
+evaluates every indicator version in force and replaces its stored results in
+one transaction per version, so a crash leaves no half-written period.
+``preview`` evaluates a draft on current data without storing anything.
+
+Conditions come from ``conditions.compile_condition``: column names from the
+fact schema, every value a bound parameter.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import statistics as st
+from .conditions import compile_condition
+from .facts import FACTS, UNIT_COLUMNS
+from .periods import Period, add_months, periods_containing, periods_until
+from .spec import IndicatorSpec, Measure
+
+logger = logging.getLogger(__name__)
+
+UNIT_ID_COLUMNS = ("funder_id", "provider_id", "service_type_id", "team_id")
+# The unit whose providers, teams or funders are compared in one funnel plot.
+FUNNEL_PARENTS = {
+    "provider": ("funder_id",),
+    "team": ("provider_id",),
+    "funder": (),
+}
+# A unit type is computed only where the fact has its identifying column.
+UNIT_KEY_COLUMN = {
+    "funder": "funder_id",
+    "provider": "provider_id",
+    "service_type": "service_type_id",
+    "team": "team_id",
+}
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ResultRow:
+    """One computed figure; field names are those of ``models.Result``."""
+
+    unit_type: str
+    funder_id: int | None
+    provider_id: int | None
+    service_type_id: int | None
+    team_id: int | None
+    period_type: str
+    period_start: date
+    period_end: date
+    stratum: str
+    cases: int
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    expected: float | None = None
+    oe_ratio: float | None = None
+    funnel_target: float | None = None
+    funnel_lower_95: float | None = None
+    funnel_upper_95: float | None = None
+    funnel_lower_998: float | None = None
+    funnel_upper_998: float | None = None
+    reference_lower: float | None = None
+    reference_upper: float | None = None
+    evaluation: str = st.Evaluation.NO_RANGE
+    decision_criterion: float | None = None
+    method: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unit_key(self) -> str:
+        ids = (self.funder_id, self.provider_id, self.service_type_id, self.team_id)
+        return ":".join([self.unit_type, *("" if i is None else str(i) for i in ids)])
+
+
+@dataclass(frozen=True)
+class ComputeSummary:
+    results_written: int
+    steps: int
+    seconds: float
+    data_until: date
+    periods: int
+
+
+# --- evaluate ------------------------------------------------------------------
+
+
+def evaluate(
+    spec: IndicatorSpec,
+    facts: dict[str, pa.Table],
+    periods: list[Period],
+    data_until: date,
+) -> list[ResultRow]:
+    """Return the results of one definition for every period and unit."""
+    periods = [period for period in periods if period.type in spec.periods]
+    if not periods:
+        return []
+    with duckdb.connect() as con:
+        con.register("periods", _periods_table(periods))
+        if spec.kind in {"ratio", "change"}:
+            groups = _measure_groups(con, spec, facts, periods)
+        else:
+            groups = _aggregate(con, spec, facts[spec.fact])
+    if not groups["cases"].size:
+        return []
+    return _rows(spec, groups)
+
+
+def _periods_table(periods: list[Period]) -> pa.Table:
+    return pa.table(
+        {
+            "period_type": pa.array([p.type for p in periods], pa.string()),
+            "period_start": pa.array([p.start for p in periods], pa.date32()),
+            "period_end": pa.array([p.end for p in periods], pa.date32()),
+            "period_months": pa.array([len(p.months()) for p in periods], pa.int64()),
+        }
+    )
+
+
+def _unit_types(spec: IndicatorSpec, columns: set[str]) -> list[str]:
+    return [
+        unit
+        for unit in spec.units
+        if unit == "whole" or UNIT_KEY_COLUMN[unit] in columns
+    ]
+
+
+def _grouping_sets(unit_types, extra=()):
+    """Return the GROUPING SETS clause and each unit type's grouping bitmask."""
+    sets, masks = [], {}
+    for unit in unit_types:
+        columns = UNIT_COLUMNS[unit]
+        sets.append("(" + ", ".join([*extra, *columns]) + ")")
+        # GROUPING(a, b, c, d) sets bit (3 - i) when column i is NOT grouped.
+        mask = 0
+        for index, column in enumerate(UNIT_ID_COLUMNS):
+            if column not in columns:
+                mask |= 1 << (len(UNIT_ID_COLUMNS) - 1 - index)
+        masks[mask] = unit
+    return "GROUPING SETS (" + ", ".join(sets) + ")", masks
+
+
+def _condition(text: str, schema) -> tuple[str, list]:
+    if not text:
+        return "TRUE", []
+    sql, params = compile_condition(text, schema)
+    return f"COALESCE({sql}, FALSE)", params
+
+
+def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarray]:
+    """Aggregate one fact for the rate, mean, median, count and oe kinds."""
+    schema = FACTS[spec.fact].schema
+    table = _with_unit_columns(table)
+    params: list = []
+    population, population_params = _condition(spec.population, schema)
+    selects = ["COUNT(*) AS cases"]
+    if spec.kind in {"rate", "count", "oe"}:
+        numerator, numerator_params = _condition(spec.numerator, schema)
+        selects.append(f"SUM(CASE WHEN {numerator} THEN 1 ELSE 0 END) AS numerator")
+        params += numerator_params
+    if spec.kind == "oe":
+        table = _with_risk(table, spec)
+        selects.append("SUM(f._p) AS expected")
+    if spec.kind in {"mean", "median"}:
+        value = f'CAST(f."{spec.value}" AS DOUBLE)'
+        selects = [
+            f"COUNT({value}) AS cases",
+            f"AVG({value}) AS mean",
+            f"STDDEV_SAMP({value}) AS sd",
+        ]
+        if spec.kind == "median":
+            selects.append(
+                f"LIST({value} ORDER BY {value}) FILTER (WHERE {value} IS NOT NULL)"
+                " AS values_"
+            )
+    con.register("fact", table)
+    unit_types = _unit_types(spec, set(table.column_names))
+    stratum = f'CAST(f."{spec.strata[0]}" AS VARCHAR)' if spec.strata else "''"
+    grouping, masks = _grouping_sets(
+        unit_types, extra=("p.period_type", "p.period_start", "p.period_end", "stratum")
+    )
+    ids = ", ".join(f"f.{column}" for column in UNIT_ID_COLUMNS)
+    # Identifiers come from the fact schema; every value is a bound parameter.
+    sql = f"""
+        SELECT p.period_type, p.period_start, p.period_end, {stratum} AS stratum,
+               {", ".join(f"f.{c} AS {c}" for c in UNIT_ID_COLUMNS)},
+               GROUPING({ids}) AS grouping_,
+               {", ".join(selects)}
+        FROM fact AS f
+        JOIN periods AS p
+          ON f."{spec.period_date}" BETWEEN p.period_start AND p.period_end
+        WHERE {population}
+        GROUP BY {grouping}
+    """
+    params = params + population_params
+    # Parameters appear in the order: SELECT (numerator), then WHERE (population).
+    result = con.sql(sql, params=params).to_arrow_table()
+    return _groups(result, masks, spec)
+
+
+def _with_unit_columns(table: pa.Table) -> pa.Table:
+    """Add empty unit columns a fact does not have, so one query fits all."""
+    for column in UNIT_ID_COLUMNS:
+        if column not in table.column_names:
+            table = table.append_column(column, pa.nulls(len(table), pa.int64()))
+    return table
+
+
+def _groups(result: pa.Table, masks: dict[int, str], spec) -> dict[str, np.ndarray]:
+    """Turn the aggregate into arrays; drop groups whose unit is unknown."""
+    data = {
+        name: result.column(name).to_numpy(zero_copy_only=False)
+        for name in (
+            "period_type",
+            "period_start",
+            "period_end",
+            "stratum",
+            "grouping_",
+            "cases",
+        )
+    }
+    unit_type = np.array([masks.get(int(m), "") for m in data["grouping_"]], object)
+    keep = unit_type != ""
+    for column in UNIT_ID_COLUMNS:
+        values = result.column(column).to_pylist()
+        data[column] = np.array(values, dtype=object)
+    for unit, key in UNIT_KEY_COLUMN.items():
+        keep &= ~((unit_type == unit) & _is_none(data[key]))
+    for name in ("numerator", "expected", "mean", "sd"):
+        if name in result.column_names:
+            data[name] = (
+                result.column(name).to_numpy(zero_copy_only=False).astype(float)
+            )
+    if "values_" in result.column_names:
+        data["values_"] = np.array(result.column("values_").to_pylist(), dtype=object)
+    data["unit_type"] = unit_type
+    data["cases"] = data["cases"].astype(np.int64)
+    return {name: array[keep] for name, array in data.items()}
+
+
+def _is_none(values: np.ndarray) -> np.ndarray:
+    return np.array([value is None for value in values], dtype=bool)
+
+
+# --- risk adjustment -----------------------------------------------------------
+
+
+def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
+    """Add each row's predicted probability ``_p`` from a logistic risk model.
+
+    The model is fitted on the population rows of the whole fact (all units,
+    the whole window), outcome = the numerator condition.
+    """
+    schema = FACTS[spec.fact].schema
+    population, population_params = _condition(spec.population, schema)
+    numerator, numerator_params = _condition(spec.numerator, schema)
+    covariates = ", ".join(f'f."{name}"' for name in spec.risk_covariates)
+    with duckdb.connect() as con:
+        con.register("fact", table)
+        rows = con.sql(
+            f"""
+            SELECT CASE WHEN {numerator} THEN 1 ELSE 0 END AS outcome_,
+                   {population} AS in_population_, {covariates}
+            FROM fact AS f
+            """,
+            params=numerator_params + population_params,
+        ).to_arrow_table()
+    in_population = rows.column("in_population_").to_numpy(zero_copy_only=False)
+    outcome = rows.column("outcome_").to_numpy(zero_copy_only=False)
+    values = {
+        name: _covariate_values(rows.column(name), schema.column(name).type)
+        for name in spec.risk_covariates
+    }
+    probabilities = np.full(len(table), np.nan)
+    selected = {name: array[in_population] for name, array in values.items()}
+    try:
+        model = st.fit_risk_model(outcome[in_population], selected)
+    except st.StatisticsError as error:
+        logger.info("Risk model not fitted: %s", error)
+        spec_note = {"risk_model": "not_fitted", "reason": str(error)}
+        table = table.append_column("_p", pa.array(probabilities))
+        table = table.replace_schema_metadata({b"risk_model": repr(spec_note).encode()})
+        return table
+    probabilities[in_population] = model.predict(selected)
+    return table.append_column("_p", pa.array(probabilities))
+
+
+def _covariate_values(column: pa.ChunkedArray, kind: str) -> np.ndarray:
+    values = column.to_pylist()
+    if kind == "boolean":
+        return np.array([1.0 if value else 0.0 for value in values])
+    if kind in {"integer", "number"}:
+        array = np.array([np.nan if v is None else float(v) for v in values])
+        fill = np.nanmean(array) if np.isfinite(array).any() else 0.0
+        return np.where(np.isnan(array), fill, array)
+    return np.array(["?" if value is None else str(value) for value in values], object)
+
+
+# --- ratios and changes ------------------------------------------------------------
+
+
+def _measure_groups(con, spec: IndicatorSpec, facts, periods) -> dict[str, np.ndarray]:
+    """Aggregate the measures of a ratio or change and combine them."""
+    measures = [spec.numerator_measure]
+    if spec.kind == "ratio":
+        measures.append(spec.denominator_measure)
+    columns = set.intersection(
+        *(set(facts[measure.fact].column_names) for measure in measures)
+    )
+    unit_types = _unit_types(spec, columns)
+    if spec.kind == "change":
+        earlier = [period.year_before() for period in periods]
+        con.register("periods", _periods_table(sorted(set(periods + earlier))))
+    tables = [
+        _measure(con, measure, facts[measure.fact], unit_types) for measure in measures
+    ]
+    numerators = tables[0]
+    if spec.kind == "ratio":
+        denominators = tables[1]
+    else:  # change: the same measure a year earlier
+        denominators = {
+            (*key[:-1], add_months(key[-1], 12)): row for key, row in numerators.items()
+        }
+    # A ratio exists where its denominator does; a change where either year
+    # does. A missing count, sum or stock is 0; a missing mean is unknown.
+    wanted = {(period.type, period.start): period for period in periods}
+    keys = set(denominators) | (set(numerators) if spec.kind == "change" else set())
+    empty = np.nan if spec.numerator_measure.aggregate == "mean" else 0.0
+    rows = []
+    for key in sorted(keys, key=str):
+        if key[-2:] not in wanted:
+            continue
+        row, other = numerators.get(key), denominators.get(key)
+        base = row or other
+        rows.append(
+            {
+                **base,
+                "period_type": key[-2],
+                "period_start": key[-1],
+                "period_end": wanted[key[-2:]].end,
+                "amount": row["amount"] if row else empty,
+                "cases": row["cases"] if row else 0,
+                "den": other["amount"] if other else np.nan,
+                "den_cases": other["cases"] if other else 0,
+            }
+        )
+    if not rows:
+        return {"cases": np.array([], dtype=np.int64)}
+    data: dict[str, np.ndarray] = {}
+    for name in (
+        "unit_type",
+        "period_type",
+        "period_start",
+        "period_end",
+        *UNIT_ID_COLUMNS,
+    ):
+        data[name] = np.array([row[name] for row in rows], dtype=object)
+    data["stratum"] = np.array([""] * len(rows), dtype=object)
+    data["numerator"] = np.array([row["amount"] for row in rows], dtype=float)
+    data["denominator"] = np.array([row["den"] for row in rows], dtype=float)
+    # The figure rests on the smaller of its two bases (disclosure, evaluation).
+    cases = [
+        row["den_cases"]
+        if spec.kind == "ratio"
+        else min(row["cases"], row["den_cases"])
+        for row in rows
+    ]
+    data["cases"] = np.array(cases, dtype=np.int64)
+    return data
+
+
+def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, dict]:
+    """Return one measure per unit and period, keyed by (unit…, type, start)."""
+    schema = FACTS[measure.fact].schema
+    con.register("fact", _with_unit_columns(table))
+    condition, params = _condition(measure.condition, schema)
+    ids = ", ".join(f"f.{column}" for column in UNIT_ID_COLUMNS)
+    units = ", ".join(f"f.{column} AS {column}" for column in UNIT_ID_COLUMNS)
+    column = f'CAST(f."{measure.column}" AS DOUBLE)' if measure.column else None
+    if measure.aggregate in {"count", "sum", "mean"}:
+        grouping, masks = _grouping_sets(
+            unit_types, extra=("p.period_type", "p.period_start", "p.period_end")
+        )
+        amount = {
+            "count": "COUNT(*)",
+            "sum": f"COALESCE(SUM({column}), 0)",
+            "mean": f"AVG({column})",
+        }[measure.aggregate]
+        sql = f"""
+            SELECT p.period_type, p.period_start, p.period_end, {units},
+                   GROUPING({ids}) AS grouping_,
+                   {amount} AS amount, COUNT(*) AS cases
+            FROM fact AS f
+            JOIN periods AS p
+              ON f."{measure.date}" BETWEEN p.period_start AND p.period_end
+            WHERE {condition}
+            GROUP BY {grouping}
+        """
+    else:
+        # A stock counts the rows open at each month-end of the period
+        # (start ≤ month-end < end): "stock" is the average over the months,
+        # "stock_sum" adds the column up over the months.
+        grouping, masks = _grouping_sets(
+            unit_types, extra=("m.period_type", "m.period_start", "m.period_end")
+        )
+        total = f"SUM({column})" if column else "COUNT(*)"
+        months = "ANY_VALUE(m.period_months)"
+        amount = f"{total} / {months}" if measure.aggregate == "stock" else total
+        minimum = (
+            f'AND f."{measure.date}" <= '
+            f"m.month_end - INTERVAL {int(measure.min_months)} MONTH"
+            if measure.min_months
+            else ""
+        )
+        sql = f"""
+            WITH month_ends AS (
+                SELECT period_type, period_start, period_end, period_months,
+                       CAST(LAST_DAY(month_start) AS DATE) AS month_end
+                FROM (
+                    SELECT *, UNNEST(generate_series(
+                        CAST(period_start AS TIMESTAMP),
+                        CAST(period_end AS TIMESTAMP),
+                        INTERVAL 1 MONTH)) AS month_start
+                    FROM periods
+                )
+            )
+            SELECT m.period_type, m.period_start, m.period_end, {units},
+                   GROUPING({ids}) AS grouping_,
+                   {amount} AS amount, COUNT(*) / {months} AS cases
+            FROM fact AS f
+            JOIN month_ends AS m
+              ON f."{measure.date}" <= m.month_end
+             AND (f."{measure.end_date}" IS NULL
+                  OR f."{measure.end_date}" > m.month_end)
+             {minimum}
+            WHERE {condition}
+            GROUP BY {grouping}
+        """
+    result = con.sql(sql, params=params).to_arrow_table()
+    rows = {}
+    for record in result.to_pylist():
+        unit = masks.get(int(record["grouping_"]))
+        if unit is None or (unit != "whole" and record[UNIT_KEY_COLUMN[unit]] is None):
+            continue
+        ids_ = tuple(record[c] for c in UNIT_ID_COLUMNS)
+        amount = record["amount"]
+        rows[(unit, *ids_, record["period_type"], record["period_start"])] = {
+            "unit_type": unit,
+            **{c: record[c] for c in UNIT_ID_COLUMNS},
+            "period_type": record["period_type"],
+            "period_start": record["period_start"],
+            "period_end": record["period_end"],
+            "amount": np.nan if amount is None else float(amount),
+            "cases": round(record["cases"] or 0),
+        }
+    return rows
+
+
+# --- statistics per row --------------------------------------------------------
+
+
+def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
+    """Apply the statistics to the aggregated groups and return result rows."""
+    size = len(g["cases"])
+    cases = g["cases"]
+    nan = np.full(size, np.nan)
+    numerator, denominator, expected = nan.copy(), nan.copy(), nan.copy()
+    lower, upper = nan.copy(), nan.copy()
+    method: dict[str, Any] = {"kind": spec.kind}
+    if spec.kind in {"rate", "count", "oe"}:
+        numerator = g["numerator"]
+        denominator = cases.astype(float)
+    if spec.kind == "rate":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(cases > 0, numerator / denominator, np.nan)
+        intervals = st.rate_intervals(numerator, cases, method=spec.interval)
+        lower, upper = intervals.lower, intervals.upper
+        method["interval"] = spec.interval
+    elif spec.kind == "count":
+        value = numerator.copy()
+    elif spec.kind == "oe":
+        expected = g["expected"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(expected > 0, numerator / expected, np.nan)
+        intervals = st.ratio_intervals(numerator, np.nan_to_num(expected))
+        lower, upper = intervals.lower, intervals.upper
+        method["interval"] = intervals.method
+        method["risk_covariates"] = list(spec.risk_covariates)
+    elif spec.kind == "mean":
+        value = g["mean"]
+        denominator = cases.astype(float)
+        lower, upper = _t_intervals(value, g["sd"], cases)
+        method["interval"] = "t"
+    elif spec.kind == "median":
+        value = nan.copy()
+        denominator = cases.astype(float)
+        for index, values in enumerate(g["values_"]):
+            estimate = st.median_estimate(values or [])
+            if estimate.value is not None:
+                value[index] = estimate.value
+            if estimate.lower is not None:
+                lower[index], upper[index] = estimate.lower, estimate.upper
+        method["interval"] = "order_statistics"
+    else:  # ratio, change
+        numerator, denominator = g["numerator"], g["denominator"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if spec.kind == "ratio":
+                value = np.where(
+                    denominator > 0, numerator / denominator * spec.multiplier, np.nan
+                )
+            else:
+                value = np.where(
+                    denominator > 0, (numerator - denominator) / denominator, np.nan
+                )
+    reference_lower, reference_upper = _reference_bounds(spec, g, value)
+    evaluation, criterion, evaluation_method = _evaluate(
+        spec, g, value, numerator, expected, reference_lower, reference_upper
+    )
+    method.update(evaluation_method)
+    funnel = _funnels(spec, g, value, numerator, expected)
+    group_methods = funnel.pop("method")
+    rows = []
+    for index in range(size):
+        row_method = method
+        if group_methods[index] is not None:
+            row_method = {**method, **group_methods[index]}
+        rows.append(
+            ResultRow(
+                unit_type=str(g["unit_type"][index]),
+                funder_id=_id(g["funder_id"][index]),
+                provider_id=_id(g["provider_id"][index]),
+                service_type_id=_id(g["service_type_id"][index]),
+                team_id=_id(g["team_id"][index]),
+                period_type=str(g["period_type"][index]),
+                period_start=_date(g["period_start"][index]),
+                period_end=_date(g["period_end"][index]),
+                stratum=str(g["stratum"][index] or ""),
+                cases=int(cases[index]),
+                numerator=_number(numerator[index]),
+                denominator=_number(denominator[index]),
+                value=_number(value[index]),
+                ci_lower=_number(lower[index]),
+                ci_upper=_number(upper[index]),
+                expected=_number(expected[index]),
+                oe_ratio=_number(value[index]) if spec.kind == "oe" else None,
+                funnel_target=_number(funnel["target"][index]),
+                funnel_lower_95=_number(funnel["lower_95"][index]),
+                funnel_upper_95=_number(funnel["upper_95"][index]),
+                funnel_lower_998=_number(funnel["lower_998"][index]),
+                funnel_upper_998=_number(funnel["upper_998"][index]),
+                reference_lower=_number(reference_lower[index]),
+                reference_upper=_number(reference_upper[index]),
+                evaluation=str(evaluation[index]),
+                decision_criterion=_number(criterion[index]),
+                method=row_method,
+            )
+        )
+    return rows
+
+
+def _t_intervals(mean, sd, cases):
+    from scipy import stats
+
+    lower = np.full(len(mean), np.nan)
+    upper = lower.copy()
+    usable = (cases >= 2) & np.isfinite(sd)
+    if usable.any():
+        t = stats.t.ppf(0.975, cases[usable] - 1)
+        half = t * sd[usable] / np.sqrt(cases[usable])
+        lower[usable] = mean[usable] - half
+        upper[usable] = mean[usable] + half
+    return lower, upper
+
+
+def _comparison_keys(g, columns) -> list[tuple]:
+    return list(zip(*(g[column] for column in columns), strict=True))
+
+
+def _reference_bounds(spec, g, value):
+    """Return the reference range per row: fixed, or percentiles of the units."""
+    size = len(value)
+    reference = spec.reference
+    if reference.type != "percentile":
+        return (
+            np.full(size, np.nan if reference.lower is None else reference.lower),
+            np.full(size, np.nan if reference.upper is None else reference.upper),
+        )
+    lower, upper = np.full(size, np.nan), np.full(size, np.nan)
+    evaluable = (g["cases"] >= spec.minimum_cases) & np.isfinite(value)
+    keys = _comparison_keys(g, ("period_type", "period_start", "unit_type", "stratum"))
+    groups: dict[tuple, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    for indices in groups.values():
+        members = np.array(indices)
+        values = value[members][evaluable[members]]
+        if not len(values):
+            continue
+        if reference.lower is not None:
+            lower[members] = np.percentile(values, reference.lower)
+        if reference.upper is not None:
+            upper[members] = np.percentile(values, reference.upper)
+    return lower, upper
+
+
+def _evaluate(spec, g, value, numerator, expected, lower, upper):
+    """Evaluate every row against its reference range."""
+    size = len(value)
+    evaluation = np.full(size, st.Evaluation.NO_RANGE, dtype=object)
+    criterion = np.full(size, np.nan)
+    if not spec.reference.is_defined:
+        not_enough = g["cases"] < spec.minimum_cases
+        evaluation[not_enough] = st.Evaluation.NOT_EVALUABLE
+        return evaluation, criterion, {"minimum_cases": spec.minimum_cases}
+    parameters: dict[str, Any] = {}
+    bounds = list(zip(lower, upper, strict=True))
+    groups: dict[tuple, list[int]] = {}
+    for index, (low, high) in enumerate(bounds):
+        key = (
+            None if np.isnan(low) else float(low),
+            None if np.isnan(high) else float(high),
+        )
+        groups.setdefault(key, []).append(index)
+    for (low, high), indices in groups.items():
+        members = np.array(indices)
+        if low is None and high is None:
+            evaluation[members] = st.Evaluation.NOT_EVALUABLE
+            continue
+        reference_range = st.ReferenceRange(low, high)
+        if spec.evaluation == "bayes" and spec.kind == "rate":
+            result = st.evaluate_rates_bayes(
+                numerator[members],
+                g["cases"][members],
+                reference_range,
+                alpha=spec.alpha,
+                minimum_cases=spec.minimum_cases,
+            )
+        elif spec.evaluation == "bayes" and spec.kind == "oe":
+            result = st.evaluate_ratios_bayes(
+                numerator[members],
+                np.nan_to_num(expected[members]),
+                g["cases"][members],
+                reference_range,
+                alpha=spec.alpha,
+                minimum_cases=spec.minimum_cases,
+            )
+        else:
+            result = st.evaluate_simple(
+                value[members],
+                g["cases"][members],
+                reference_range,
+                minimum_cases=spec.minimum_cases,
+            )
+        evaluation[members] = result.evaluation
+        criterion[members] = result.decision_criterion
+        parameters = {
+            key: val
+            for key, val in result.parameters.items()
+            if not key.startswith("reference_")
+        }
+        parameters["evaluation"] = result.method
+    parameters["reference"] = spec.reference.type
+    return evaluation, criterion, parameters
+
+
+def _funnels(spec, g, value, numerator, expected):
+    """Return funnel targets and limits per row for rates and O/E ratios.
+
+    Units are compared with the other units of the same parent: a funder's
+    providers, a provider's teams, all funders. Service types are not compared
+    with each other: they are different kinds of help.
+    """
+    size = len(value)
+    out = {
+        name: np.full(size, np.nan)
+        for name in ("target", "lower_95", "upper_95", "lower_998", "upper_998")
+    }
+    out["method"] = [None] * size
+    if spec.kind not in {"rate", "oe"}:
+        return out
+    adjustment = settings.DIALOQ_FUNNEL_ADJUSTMENT
+    kind = "proportion" if spec.kind == "rate" else "ratio"
+    groups: dict[tuple, list[int]] = {}
+    for index in range(size):
+        unit = g["unit_type"][index]
+        if unit not in FUNNEL_PARENTS:
+            continue
+        parent = tuple(g[column][index] for column in FUNNEL_PARENTS[unit])
+        key = (
+            g["period_type"][index],
+            g["period_start"][index],
+            g["stratum"][index],
+            unit,
+            *parent,
+        )
+        groups.setdefault(key, []).append(index)
+    for indices in groups.values():
+        members = np.array(indices)
+        precision = (
+            g["cases"][members].astype(float)
+            if kind == "proportion"
+            else np.nan_to_num(expected[members])
+        )
+        total = precision.sum()
+        if total <= 0:
+            continue
+        target = float(numerator[members].sum() / total)
+        if kind == "proportion":
+            target = min(max(target, 0.0), 1.0)
+        dispersion = None
+        if adjustment != "none" and len(members) >= 3:
+            dispersion = st.estimate_dispersion(
+                value[members], precision, target, kind=kind
+            )
+        limits = st.funnel_limits(
+            target,
+            precision,
+            kind=kind,
+            adjustment=adjustment if dispersion is not None else "none",
+            dispersion=dispersion,
+        )
+        out["target"][members] = target
+        out["lower_95"][members] = limits.lower_95
+        out["upper_95"][members] = limits.upper_95
+        out["lower_998"][members] = limits.lower_998
+        out["upper_998"][members] = limits.upper_998
+        group_method = {"funnel": limits.method, **_rounded(limits.parameters)}
+        for index in indices:
+            out["method"][index] = group_method
+    return out
+
+
+def _rounded(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        f"funnel_{key}" if key in {"kind", "target"} else key: (
+            round(value, 6) if isinstance(value, float) else value
+        )
+        for key, value in parameters.items()
+    }
+
+
+def _id(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if np.isnan(number) or np.isinf(number) else number
+
+
+# --- compute and store ---------------------------------------------------------
+
+RESULT_FIELDS = (
+    "unit_type",
+    "unit_key",
+    "funder_id",
+    "provider_id",
+    "service_type_id",
+    "team_id",
+    "period_type",
+    "period_start",
+    "period_end",
+    "stratum",
+    "cases",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_lower",
+    "ci_upper",
+    "expected",
+    "oe_ratio",
+    "funnel_target",
+    "funnel_lower_95",
+    "funnel_upper_95",
+    "funnel_lower_998",
+    "funnel_upper_998",
+    "reference_lower",
+    "reference_upper",
+    "evaluation",
+    "decision_criterion",
+    "method",
+)
+
+
+def default_data_until() -> date:
+    """Return yesterday: today's data are not complete yet."""
+    return timezone.localdate() - timedelta(days=1)
+
+
+def compute(
+    *,
+    keys: list[str] | None = None,
+    months: list[date] | None = None,
+    data_until: date | None = None,
+    progress: Progress | None = None,
+) -> ComputeSummary:
+    """Compute and store the results of the indicator versions in force.
+
+    ``keys`` limits the indicators, ``months`` the periods (those containing
+    any of the months). Each version's results for the periods are replaced
+    in one transaction.
+    """
+    from dialoq.catalog.models import IndicatorVersion, VersionStatus
+
+    started = time.perf_counter()
+    data_until = data_until or default_data_until()
+    periods = (
+        periods_containing(months, data_until) if months else periods_until(data_until)
+    )
+    versions = list(
+        IndicatorVersion.objects.filter(status=VersionStatus.IN_FORCE)
+        .select_related("definition")
+        .order_by("definition__key")
+    )
+    if keys is not None:
+        versions = [v for v in versions if v.definition.key in set(keys)]
+    specs = [(version, version.parsed()) for version in versions]
+    fact_names = sorted({name for _v, spec in specs for name in spec.facts})
+    total = len(fact_names) + len(specs)
+    done = 0
+    report = progress or (lambda *_args: None)
+    if not periods or not specs:
+        report(total, total, "")
+        return ComputeSummary(0, total, time.perf_counter() - started, data_until, 0)
+    start = min(period.start for period in periods)
+    if any(spec.kind == "change" for _v, spec in specs):
+        start = add_months(start, -12)
+    end = max(period.end for period in periods)
+    facts = {}
+    from .facts import load_fact
+
+    for name in fact_names:
+        report(done, total, str(FACTS[name].label))
+        facts[name] = load_fact(name, start=start, end=end)
+        done += 1
+    written = 0
+    computed_at = timezone.now()
+    for version, spec in specs:
+        report(done, total, version.display_title)
+        rows = evaluate(spec, facts, periods, data_until)
+        written += _store(version, periods, rows, computed_at, data_until)
+        done += 1
+    report(total, total, "")
+    return ComputeSummary(
+        written, total, time.perf_counter() - started, data_until, len(periods)
+    )
+
+
+def _store(version, periods, rows, computed_at, data_until) -> int:
+    """Replace the version's results for the periods with rows, atomically."""
+    from .models import Result
+
+    selected = Q()
+    for period_type in {period.type for period in periods}:
+        starts = [period.start for period in periods if period.type == period_type]
+        selected |= Q(period_type=period_type, period_start__in=starts)
+    table = Result._meta.db_table
+    columns = ["version_id", *RESULT_FIELDS, "computed_at", "data_until"]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        connection.ops.quote_name(table),
+        ", ".join(connection.ops.quote_name(column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    encoder = Result._meta.get_field("method")
+    values = [
+        (
+            version.pk,
+            *(
+                encoder.get_db_prep_save(row.method, connection)
+                if name == "method"
+                else getattr(row, name)
+                for name in RESULT_FIELDS
+            ),
+            computed_at,
+            data_until,
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        Result.objects.filter(version=version).filter(selected).delete()
+        with connection.cursor() as cursor:
+            for offset in range(0, len(values), 5000):
+                cursor.executemany(sql, values[offset : offset + 5000])
+    return len(values)
+
+
+def preview(
+    spec: IndicatorSpec,
+    *,
+    user,
+    period_type: str = "rolling12",
+    data_until: date | None = None,
+) -> list[ResultRow]:
+    """Evaluate a definition on current data of the user's own organisations.
+
+    Nothing is stored. Only the rows of facts that belong to the user's
+    funders or providers are read, and only units of those organisations are
+    returned, for the latest complete period of the type.
+    """
+    from dialoq.accounts import scoping
+
+    from .facts import load_fact
+
+    owned = scoping.owned_organisations(user)
+    if not owned:
+        return []
+    data_until = data_until or default_data_until()
+    candidates = [
+        p for p in periods_until(data_until, years=1) if p.type == period_type
+    ]
+    if not candidates:
+        return []
+    period = candidates[-1]
+    start = add_months(period.start, -12) if spec.kind == "change" else period.start
+    facts = {}
+    for name in spec.facts:
+        table = load_fact(name, start=start, end=period.end)
+        facts[name] = _owned_rows(table, owned)
+    rows = evaluate(spec, facts, [period], data_until)
+    return [row for row in rows if row.funder_id in owned or row.provider_id in owned]
+
+
+def _owned_rows(table: pa.Table, owned: set[int]) -> pa.Table:
+    import pyarrow.compute as pc
+
+    values = pa.array(sorted(owned), pa.int64())
+    mask = None
+    for column in ("funder_id", "provider_id"):
+        if column in table.column_names:
+            member = pc.is_in(table.column(column), value_set=values)
+            mask = member if mask is None else pc.or_(mask, member)
+    return table if mask is None else table.filter(pc.fill_null(mask, False))
