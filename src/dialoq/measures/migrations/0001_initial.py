@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('catalog', '0002_qualitycriterion_servicetype_reference_rate_per_hour_and_more'),
+        ('catalog', '0002_quality_framework'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
