@@ -477,3 +477,43 @@ def test_values_in_a_condition_are_bound_not_pasted():
     with pytest.raises(DefinitionError):
         parse_spec({**RATE, "numerator": "closure_reason = 'x'' OR 1=1 --'"})
     assert one(evaluate(spec, {"cases": cases}, [JANUARY], UNTIL)).numerator == 2
+
+
+def test_median_and_interval_from_histograms_equal_median_estimate():
+    from dialoq.measures.statistics import median_estimate
+
+    rng = np.random.default_rng(3)
+    size = 300
+    provider = rng.choice([10, 11, 12], size)
+    days = rng.integers(0, 40, size)
+    month = rng.choice([1, 2, 3], size)
+    cases = fact(
+        provider_id=list(provider),
+        ended_on=[date(2026, int(m), 10) for m in month],
+        days_to_start=list(days),
+    )
+    spec = parse_spec(
+        {
+            "fact": "cases",
+            "kind": "median",
+            "period_date": "ended_on",
+            "value": "days_to_start",
+            "scale": "ratio",
+            "unit": "days",
+            "direction": "lower_is_better",
+        }
+    )
+    rows = evaluate(spec, {"cases": cases}, [JANUARY, QUARTER], UNTIL)
+    checked = 0
+    for row in rows:
+        if row.unit_type != "provider":
+            continue
+        mask = provider == row.provider_id
+        if row.period_type == "month":
+            mask &= month == 1
+        estimate = median_estimate(days[mask])
+        assert row.cases == estimate.n
+        assert row.value == estimate.value
+        assert (row.ci_lower, row.ci_upper) == (estimate.lower, estimate.upper)
+        checked += 1
+    assert checked == 6

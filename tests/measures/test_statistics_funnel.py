@@ -293,3 +293,29 @@ def test_bad_input_is_refused_clearly(call, message):
     """Impossible targets, precisions and policies raise a specific message."""
     with pytest.raises(StatisticsError, match=message):
         call()
+
+
+def test_grouped_exact_limits_equal_the_limits_of_each_group():
+    from dialoq.measures.statistics import grouped_exact_limits
+
+    groups = [
+        (0.3, [5, 12, 40]),
+        (0.85, [3, 20, 20, 75]),
+        (1.0, [4, 9]),
+        (0.0, [6]),
+    ]
+    targets = [target for target, sizes in groups for _size in sizes]
+    sizes = [size for _target, group in groups for size in group]
+    batch = grouped_exact_limits(targets, sizes, kind="proportion")
+    offset = 0
+    for target, group in groups:
+        single = funnel_limits(target, group, kind="proportion", method="exact")
+        part = slice(offset, offset + len(group))
+        np.testing.assert_allclose(batch["lower_95"][part], single.lower_95)
+        np.testing.assert_allclose(batch["upper_95"][part], single.upper_95)
+        np.testing.assert_allclose(batch["lower_998"][part], single.lower_998)
+        np.testing.assert_allclose(batch["upper_998"][part], single.upper_998)
+        offset += len(group)
+    ratios = grouped_exact_limits([1.0, 1.0, 1.2], [2.5, 30.0, 30.0], kind="ratio")
+    single = funnel_limits(1.2, [30.0], kind="ratio", method="exact")
+    assert ratios["upper_998"][2] == pytest.approx(single.upper_998[0])

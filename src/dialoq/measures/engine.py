@@ -50,6 +50,9 @@ UNIT_KEY_COLUMN = {
     "service_type": "service_type_id",
     "team": "team_id",
 }
+# Overdispersion is estimated only from comparison groups with at least this
+# many units; with fewer, φ and τ² cannot be told apart from chance.
+MIN_UNITS_FOR_DISPERSION = 10
 Progress = Callable[[int, int, str], None]
 
 
@@ -143,18 +146,26 @@ def _unit_types(spec: IndicatorSpec, columns: set[str]) -> list[str]:
     ]
 
 
-def _grouping_sets(unit_types, extra=()):
-    """Return the GROUPING SETS clause and each unit type's grouping bitmask."""
+def _grouping_sets(unit_types, extra=(), prefix="m."):
+    """Return the GROUPING SETS clause and each unit type's grouping bitmask.
+
+    A set with every unit column is always added (and its rows dropped
+    later): GROUPING() may only name columns that some set groups by.
+    """
     sets, masks = [], {}
     for unit in unit_types:
         columns = UNIT_COLUMNS[unit]
-        sets.append("(" + ", ".join([*extra, *columns]) + ")")
+        sets.append("(" + ", ".join([*extra, *(prefix + c for c in columns)]) + ")")
         # GROUPING(a, b, c, d) sets bit (3 - i) when column i is NOT grouped.
         mask = 0
         for index, column in enumerate(UNIT_ID_COLUMNS):
             if column not in columns:
                 mask |= 1 << (len(UNIT_ID_COLUMNS) - 1 - index)
         masks[mask] = unit
+    if 0 not in masks:
+        sets.append(
+            "(" + ", ".join([*extra, *(prefix + c for c in UNIT_ID_COLUMNS)]) + ")"
+        )
     return "GROUPING SETS (" + ", ".join(sets) + ")", masks
 
 
@@ -166,54 +177,153 @@ def _condition(text: str, schema) -> tuple[str, list]:
 
 
 def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarray]:
-    """Aggregate one fact for the rate, mean, median, count and oe kinds."""
+    """Aggregate one fact for the rate, mean, median, count and oe kinds.
+
+    Two steps keep this fast: the fact rows are first summed per month and
+    finest unit (funder × provider × service type × team × stratum; for a
+    median also per value, a histogram), then the small monthly table is
+    rolled up into every period and unit type with GROUPING SETS. Counts and
+    sums add up exactly; a median is read off the cumulative histogram.
+    """
     schema = FACTS[spec.fact].schema
     table = _with_unit_columns(table)
-    params: list = []
-    population, population_params = _condition(spec.population, schema)
-    selects = ["COUNT(*) AS cases"]
-    if spec.kind in {"rate", "count", "oe"}:
-        numerator, numerator_params = _condition(spec.numerator, schema)
-        selects.append(f"SUM(CASE WHEN {numerator} THEN 1 ELSE 0 END) AS numerator")
-        params += numerator_params
     if spec.kind == "oe":
         table = _with_risk(table, spec)
-        selects.append("SUM(f._p) AS expected")
-    if spec.kind in {"mean", "median"}:
-        value = f'CAST(f."{spec.value}" AS DOUBLE)'
-        selects = [
-            f"COUNT({value}) AS cases",
-            f"AVG({value}) AS mean",
-            f"STDDEV_SAMP({value}) AS sd",
-        ]
-        if spec.kind == "median":
-            selects.append(
-                f"LIST({value} ORDER BY {value}) FILTER (WHERE {value} IS NOT NULL)"
-                " AS values_"
-            )
     con.register("fact", table)
-    unit_types = _unit_types(spec, set(table.column_names))
+    population, population_params = _condition(spec.population, schema)
+    numerator, numerator_params = _condition(spec.numerator, schema)
     stratum = f'CAST(f."{spec.strata[0]}" AS VARCHAR)' if spec.strata else "''"
-    grouping, masks = _grouping_sets(
-        unit_types, extra=("p.period_type", "p.period_start", "p.period_end", "stratum")
-    )
-    ids = ", ".join(f"f.{column}" for column in UNIT_ID_COLUMNS)
-    # Identifiers come from the fact schema; every value is a bound parameter.
-    sql = f"""
-        SELECT p.period_type, p.period_start, p.period_end, {stratum} AS stratum,
-               {", ".join(f"f.{c} AS {c}" for c in UNIT_ID_COLUMNS)},
-               GROUPING({ids}) AS grouping_,
-               {", ".join(selects)}
+    value = f'CAST(f."{spec.value}" AS DOUBLE)' if spec.value else "NULL"
+    histogram = spec.kind == "median"
+    params = [*numerator_params, *population_params]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE monthly AS
+        SELECT {", ".join(f"f.{c} AS {c}" for c in UNIT_ID_COLUMNS)},
+               {stratum} AS stratum,
+               CAST(DATE_TRUNC('month', CAST(f."{spec.period_date}" AS DATE)) AS DATE)
+                 AS month,
+               {value + " AS value," if histogram else ""}
+               COUNT(*) AS rows_,
+               SUM(CASE WHEN {numerator} THEN 1 ELSE 0 END) AS numerator,
+               {"SUM(f._p)" if spec.kind == "oe" else "NULL"} AS expected,
+               COUNT({value}) AS n_values,
+               SUM({value}) AS sum_x,
+               SUM({value} * {value}) AS sum_xx
         FROM fact AS f
-        JOIN periods AS p
-          ON f."{spec.period_date}" BETWEEN p.period_start AND p.period_end
-        WHERE {population}
+        WHERE {population} AND f."{spec.period_date}" IS NOT NULL
+              {"AND " + value + " IS NOT NULL" if histogram else ""}
+        GROUP BY ALL
+        """,
+        params,
+    )
+    unit_types = _unit_types(spec, set(table.column_names))
+    extra = ["m.month", "m.stratum"]
+    if histogram:
+        extra.append("m.value")
+    grouping, masks = _grouping_sets(unit_types, extra=extra)
+    ids = ", ".join(f"m.{column}" for column in UNIT_ID_COLUMNS)
+    # Units per month first (small), then months into periods.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE unit_months AS
+        SELECT m.month, m.stratum, {"m.value," if histogram else ""}
+               {", ".join(f"m.{c} AS {c}" for c in UNIT_ID_COLUMNS)},
+               GROUPING({ids}) AS grouping_,
+               SUM(m.rows_) AS rows_, SUM(m.numerator) AS numerator,
+               SUM(m.expected) AS expected, SUM(m.n_values) AS n_values,
+               SUM(m.sum_x) AS sum_x, SUM(m.sum_xx) AS sum_xx
+        FROM monthly AS m
         GROUP BY {grouping}
+        HAVING GROUPING({ids}) IN ({", ".join(map(str, masks))})
+        """
+    )
+    keys = ", ".join(
+        ["u.stratum", "u.grouping_", *(f"u.{c}" for c in UNIT_ID_COLUMNS)]
+        + (["u.value"] if histogram else [])
+    )
+    rollup = f"""
+        SELECT p.period_type, p.period_start, p.period_end, {keys},
+               SUM(u.rows_) AS rows_, SUM(u.numerator) AS numerator,
+               SUM(u.expected) AS expected, SUM(u.n_values) AS n_values,
+               SUM(u.sum_x) AS sum_x, SUM(u.sum_xx) AS sum_xx
+        FROM unit_months AS u
+        JOIN periods AS p ON u.month BETWEEN p.period_start AND p.period_end
+        GROUP BY p.period_type, p.period_start, p.period_end, {keys}
     """
-    params = params + population_params
-    # Parameters appear in the order: SELECT (numerator), then WHERE (population).
-    result = con.sql(sql, params=params).to_arrow_table()
+    if histogram:
+        result = _median_rollup(con, rollup)
+    else:
+        result = con.sql(rollup).to_arrow_table()
     return _groups(result, masks, spec)
+
+
+def _median_rollup(con, rollup: str) -> pa.Table:
+    """Read medians and their order-statistic intervals off the histograms.
+
+    With n values per group and rank k from ``median_ranks``, the median is
+    the mean of the values at ranks ⌊(n+1)/2⌋ and ⌊n/2⌋+1, the interval
+    [x(k), x(n−k+1)]; x(r) is the smallest value whose cumulative count
+    reaches r — the same as ``statistics.median_estimate`` on the raw values.
+    """
+    keys = "period_type, period_start, period_end, stratum, grouping_, " + ", ".join(
+        UNIT_ID_COLUMNS
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE histogram AS
+        SELECT *,
+               SUM(n_values) OVER (PARTITION BY {keys} ORDER BY value
+                                   ROWS UNBOUNDED PRECEDING) AS cumulative,
+               SUM(n_values) OVER (PARTITION BY {keys}) AS n
+        FROM ({rollup})
+        """
+    )
+    sizes = con.sql("SELECT DISTINCT n FROM histogram").fetchnumpy()["n"]
+    con.register("ranks", _median_ranks(np.asarray(sizes, dtype=np.int64)))
+    return con.sql(
+        f"""
+        SELECT {keys}, ANY_VALUE(h.n) AS rows_, ANY_VALUE(h.n) AS n_values,
+               (MIN(h.value) FILTER (WHERE h.cumulative >= (h.n + 1) // 2)
+                + MIN(h.value) FILTER (WHERE h.cumulative >= h.n // 2 + 1)) / 2
+                 AS median,
+               MIN(h.value) FILTER (WHERE r.k > 0 AND h.cumulative >= r.k)
+                 AS median_lower,
+               MIN(h.value) FILTER (WHERE r.k > 0 AND h.cumulative >= h.n - r.k + 1)
+                 AS median_upper
+        FROM histogram AS h JOIN ranks AS r ON r.n = h.n
+        GROUP BY {keys}
+        """
+    ).to_arrow_table()
+
+
+def _median_ranks(sizes: np.ndarray, confidence: float = 0.95) -> pa.Table:
+    """Return for each n the rank k of the median's order-statistic interval.
+
+    k is the number of j in 0…n with P(B ≤ j) ≤ α/2, B ~ Bin(n, ½) (0: no
+    interval), as in ``statistics.median_estimate``.
+    """
+    from scipy import stats
+
+    alpha = 1 - confidence
+    sizes = sizes[sizes > 0]
+    quantile = stats.binom.ppf(alpha / 2, sizes, 0.5)
+    at_quantile = stats.binom.cdf(quantile, sizes, 0.5)
+    ranks = np.where(at_quantile <= alpha / 2 + 1e-12, quantile + 1, quantile)
+    return pa.table(
+        {
+            "n": pa.array(sizes, pa.int64()),
+            "k": pa.array(ranks.astype(np.int64), pa.int64()),
+        }
+    )
+
+
+def _only_units(table: pa.Table, columns: set[str]) -> pa.Table:
+    """Return the table with unit columns outside ``columns`` emptied."""
+    for column in UNIT_ID_COLUMNS:
+        if column in table.column_names and column not in columns:
+            table = table.drop_columns([column])
+    return _with_unit_columns(table)
 
 
 def _with_unit_columns(table: pa.Table) -> pa.Table:
@@ -234,26 +344,40 @@ def _groups(result: pa.Table, masks: dict[int, str], spec) -> dict[str, np.ndarr
             "period_end",
             "stratum",
             "grouping_",
-            "cases",
         )
     }
     unit_type = np.array([masks.get(int(m), "") for m in data["grouping_"]], object)
     keep = unit_type != ""
     for column in UNIT_ID_COLUMNS:
-        values = result.column(column).to_pylist()
-        data[column] = np.array(values, dtype=object)
+        data[column] = np.array(result.column(column).to_pylist(), dtype=object)
     for unit, key in UNIT_KEY_COLUMN.items():
         keep &= ~((unit_type == unit) & _is_none(data[key]))
-    for name in ("numerator", "expected", "mean", "sd"):
-        if name in result.column_names:
-            data[name] = (
-                result.column(name).to_numpy(zero_copy_only=False).astype(float)
-            )
-    if "values_" in result.column_names:
-        data["values_"] = np.array(result.column("values_").to_pylist(), dtype=object)
+    names = result.column_names
+    for name in (
+        "rows_",
+        "numerator",
+        "expected",
+        "n_values",
+        "sum_x",
+        "sum_xx",
+        "median",
+        "median_lower",
+        "median_upper",
+    ):
+        if name in names:
+            data[name] = _floats(result.column(name))
+    if spec.kind in {"mean", "median"}:
+        data["cases"] = data["n_values"].astype(np.int64)
+    else:
+        data["cases"] = data["rows_"].astype(np.int64)
     data["unit_type"] = unit_type
-    data["cases"] = data["cases"].astype(np.int64)
     return {name: array[keep] for name, array in data.items()}
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
 
 
 def _is_none(values: np.ndarray) -> np.ndarray:
@@ -329,8 +453,11 @@ def _measure_groups(con, spec: IndicatorSpec, facts, periods) -> dict[str, np.nd
     if spec.kind == "change":
         earlier = [period.year_before() for period in periods]
         con.register("periods", _periods_table(sorted(set(periods + earlier))))
+    # Group every measure by the unit columns all its facts have, so that for
+    # example staff (no funder) and cases meet per provider.
     tables = [
-        _measure(con, measure, facts[measure.fact], unit_types) for measure in measures
+        _measure(con, measure, _only_units(facts[measure.fact], columns), unit_types)
+        for measure in measures
     ]
     numerators = tables[0]
     if spec.kind == "ratio":
@@ -388,87 +515,119 @@ def _measure_groups(con, spec: IndicatorSpec, facts, periods) -> dict[str, np.nd
 
 
 def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, dict]:
-    """Return one measure per unit and period, keyed by (unit…, type, start)."""
+    """Return one measure per unit and period, keyed by (unit…, type, start).
+
+    As in ``_aggregate``: rows are summed per month and finest unit, then per
+    unit type, then into periods. A stock counts the rows open at each
+    month-end (start ≤ month-end < end): "stock" is the average over the
+    months of the period, "stock_sum" the column added up over them.
+    """
     schema = FACTS[measure.fact].schema
-    con.register("fact", _with_unit_columns(table))
+    con.register("fact", table)
     condition, params = _condition(measure.condition, schema)
-    ids = ", ".join(f"f.{column}" for column in UNIT_ID_COLUMNS)
-    units = ", ".join(f"f.{column} AS {column}" for column in UNIT_ID_COLUMNS)
-    column = f'CAST(f."{measure.column}" AS DOUBLE)' if measure.column else None
+    column = f'CAST(f."{measure.column}" AS DOUBLE)' if measure.column else "NULL"
+    units = ", ".join(f"f.{c} AS {c}" for c in UNIT_ID_COLUMNS)
     if measure.aggregate in {"count", "sum", "mean"}:
-        grouping, masks = _grouping_sets(
-            unit_types, extra=("p.period_type", "p.period_start", "p.period_end")
-        )
-        amount = {
-            "count": "COUNT(*)",
-            "sum": f"COALESCE(SUM({column}), 0)",
-            "mean": f"AVG({column})",
-        }[measure.aggregate]
-        sql = f"""
-            SELECT p.period_type, p.period_start, p.period_end, {units},
-                   GROUPING({ids}) AS grouping_,
-                   {amount} AS amount, COUNT(*) AS cases
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE monthly AS
+            SELECT {units},
+                   CAST(DATE_TRUNC('month', CAST(f."{measure.date}" AS DATE)) AS DATE)
+                     AS month,
+                   COUNT(*) AS rows_, COUNT({column}) AS n_values,
+                   SUM({column}) AS total
             FROM fact AS f
-            JOIN periods AS p
-              ON f."{measure.date}" BETWEEN p.period_start AND p.period_end
-            WHERE {condition}
-            GROUP BY {grouping}
-        """
-    else:
-        # A stock counts the rows open at each month-end of the period
-        # (start ≤ month-end < end): "stock" is the average over the months,
-        # "stock_sum" adds the column up over the months.
-        grouping, masks = _grouping_sets(
-            unit_types, extra=("m.period_type", "m.period_start", "m.period_end")
+            WHERE {condition} AND f."{measure.date}" IS NOT NULL
+            GROUP BY ALL
+            """,
+            params,
         )
-        total = f"SUM({column})" if column else "COUNT(*)"
-        months = "ANY_VALUE(m.period_months)"
-        amount = f"{total} / {months}" if measure.aggregate == "stock" else total
+    else:
         minimum = (
-            f'AND f."{measure.date}" <= '
-            f"m.month_end - INTERVAL {int(measure.min_months)} MONTH"
+            f'AND CAST(f."{measure.date}" AS DATE) <= '
+            f"e.month_end - INTERVAL {int(measure.min_months)} MONTH"
             if measure.min_months
             else ""
         )
-        sql = f"""
-            WITH month_ends AS (
-                SELECT period_type, period_start, period_end, period_months,
-                       CAST(LAST_DAY(month_start) AS DATE) AS month_end
-                FROM (
-                    SELECT *, UNNEST(generate_series(
-                        CAST(period_start AS TIMESTAMP),
-                        CAST(period_end AS TIMESTAMP),
-                        INTERVAL 1 MONTH)) AS month_start
-                    FROM periods
-                )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE month_ends AS
+            SELECT DISTINCT CAST(month_start AS DATE) AS month,
+                   CAST(LAST_DAY(month_start) AS DATE) AS month_end
+            FROM (
+                SELECT UNNEST(generate_series(
+                    CAST(period_start AS TIMESTAMP), CAST(period_end AS TIMESTAMP),
+                    INTERVAL 1 MONTH)) AS month_start
+                FROM periods
             )
-            SELECT m.period_type, m.period_start, m.period_end, {units},
-                   GROUPING({ids}) AS grouping_,
-                   {amount} AS amount, COUNT(*) / {months} AS cases
-            FROM fact AS f
-            JOIN month_ends AS m
-              ON f."{measure.date}" <= m.month_end
+            """
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE monthly AS
+            SELECT {units}, e.month,
+                   COUNT(*) AS rows_, COUNT({column}) AS n_values,
+                   SUM({column}) AS total
+            FROM (SELECT * FROM fact AS f WHERE {condition}) AS f
+            JOIN month_ends AS e
+              ON CAST(f."{measure.date}" AS DATE) <= e.month_end
              AND (f."{measure.end_date}" IS NULL
-                  OR f."{measure.end_date}" > m.month_end)
+                  OR CAST(f."{measure.end_date}" AS DATE) > e.month_end)
              {minimum}
-            WHERE {condition}
+            GROUP BY ALL
+            """,
+            params,
+        )
+    grouping, masks = _grouping_sets(unit_types, extra=("m.month",))
+    ids = ", ".join(f"m.{c}" for c in UNIT_ID_COLUMNS)
+    keys = ", ".join(["u.grouping_", *(f"u.{c}" for c in UNIT_ID_COLUMNS)])
+    months = "ANY_VALUE(p.period_months)"
+    amount = {
+        "count": "SUM(u.rows_)",
+        "sum": "COALESCE(SUM(u.total), 0)",
+        "mean": "SUM(u.total) / NULLIF(SUM(u.n_values), 0)",
+        "stock": (
+            f"SUM(u.total) / {months}" if measure.column else f"SUM(u.rows_) / {months}"
+        ),
+        "stock_sum": "COALESCE(SUM(u.total), 0)",
+    }[measure.aggregate]
+    cases = (
+        f"SUM(u.rows_) / {months}"
+        if measure.aggregate in {"stock", "stock_sum"}
+        else "SUM(u.rows_)"
+    )
+    result = con.sql(
+        f"""
+        WITH unit_months AS (
+            SELECT m.month, {", ".join(f"m.{c} AS {c}" for c in UNIT_ID_COLUMNS)},
+                   GROUPING({ids}) AS grouping_,
+                   SUM(m.rows_) AS rows_, SUM(m.n_values) AS n_values,
+                   SUM(m.total) AS total
+            FROM monthly AS m
             GROUP BY {grouping}
+            HAVING GROUPING({ids}) IN ({", ".join(map(str, masks))})
+        )
+        SELECT p.period_type, p.period_start, p.period_end, {keys},
+               {amount} AS amount, {cases} AS cases
+        FROM unit_months AS u
+        JOIN periods AS p ON u.month BETWEEN p.period_start AND p.period_end
+        GROUP BY p.period_type, p.period_start, p.period_end, {keys}
         """
-    result = con.sql(sql, params=params).to_arrow_table()
+    ).to_arrow_table()
     rows = {}
     for record in result.to_pylist():
         unit = masks.get(int(record["grouping_"]))
         if unit is None or (unit != "whole" and record[UNIT_KEY_COLUMN[unit]] is None):
             continue
         ids_ = tuple(record[c] for c in UNIT_ID_COLUMNS)
-        amount = record["amount"]
+        amount_ = record["amount"]
         rows[(unit, *ids_, record["period_type"], record["period_start"])] = {
             "unit_type": unit,
             **{c: record[c] for c in UNIT_ID_COLUMNS},
             "period_type": record["period_type"],
             "period_start": record["period_start"],
             "period_end": record["period_end"],
-            "amount": np.nan if amount is None else float(amount),
+            "amount": np.nan if amount_ is None else float(amount_),
             "cases": round(record["cases"] or 0),
         }
     return rows
@@ -505,19 +664,16 @@ def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
         method["interval"] = intervals.method
         method["risk_covariates"] = list(spec.risk_covariates)
     elif spec.kind == "mean":
-        value = g["mean"]
         denominator = cases.astype(float)
-        lower, upper = _t_intervals(value, g["sd"], cases)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(cases > 0, g["sum_x"] / cases, np.nan)
+            variance = (g["sum_xx"] - cases * value**2) / (cases - 1)
+        sd = np.sqrt(np.clip(np.where(cases > 1, variance, np.nan), 0, None))
+        lower, upper = _t_intervals(value, sd, cases)
         method["interval"] = "t"
     elif spec.kind == "median":
-        value = nan.copy()
         denominator = cases.astype(float)
-        for index, values in enumerate(g["values_"]):
-            estimate = st.median_estimate(values or [])
-            if estimate.value is not None:
-                value[index] = estimate.value
-            if estimate.lower is not None:
-                lower[index], upper[index] = estimate.lower, estimate.upper
+        value, lower, upper = g["median"], g["median_lower"], g["median_upper"]
         method["interval"] = "order_statistics"
     else:  # ratio, change
         numerator, denominator = g["numerator"], g["denominator"]
@@ -537,6 +693,23 @@ def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
     method.update(evaluation_method)
     funnel = _funnels(spec, g, value, numerator, expected)
     group_methods = funnel.pop("method")
+    columns = {
+        "numerator": _numbers(numerator),
+        "denominator": _numbers(denominator),
+        "value": _numbers(value),
+        "ci_lower": _numbers(lower),
+        "ci_upper": _numbers(upper),
+        "expected": _numbers(expected),
+        "oe_ratio": _numbers(value) if spec.kind == "oe" else [None] * size,
+        "funnel_target": _numbers(funnel["target"]),
+        "funnel_lower_95": _numbers(funnel["lower_95"]),
+        "funnel_upper_95": _numbers(funnel["upper_95"]),
+        "funnel_lower_998": _numbers(funnel["lower_998"]),
+        "funnel_upper_998": _numbers(funnel["upper_998"]),
+        "reference_lower": _numbers(reference_lower),
+        "reference_upper": _numbers(reference_upper),
+        "decision_criterion": _numbers(criterion),
+    }
     rows = []
     for index in range(size):
         row_method = method
@@ -554,23 +727,9 @@ def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
                 period_end=_date(g["period_end"][index]),
                 stratum=str(g["stratum"][index] or ""),
                 cases=int(cases[index]),
-                numerator=_number(numerator[index]),
-                denominator=_number(denominator[index]),
-                value=_number(value[index]),
-                ci_lower=_number(lower[index]),
-                ci_upper=_number(upper[index]),
-                expected=_number(expected[index]),
-                oe_ratio=_number(value[index]) if spec.kind == "oe" else None,
-                funnel_target=_number(funnel["target"][index]),
-                funnel_lower_95=_number(funnel["lower_95"][index]),
-                funnel_upper_95=_number(funnel["upper_95"][index]),
-                funnel_lower_998=_number(funnel["lower_998"][index]),
-                funnel_upper_998=_number(funnel["upper_998"][index]),
-                reference_lower=_number(reference_lower[index]),
-                reference_upper=_number(reference_upper[index]),
                 evaluation=str(evaluation[index]),
-                decision_criterion=_number(criterion[index]),
                 method=row_method,
+                **{name: values[index] for name, values in columns.items()},
             )
         )
     return rows
@@ -712,6 +871,7 @@ def _funnels(spec, g, value, numerator, expected):
             *parent,
         )
         groups.setdefault(key, []).append(index)
+    batch_rows, batch_targets = [], []
     for indices in groups.values():
         members = np.array(indices)
         precision = (
@@ -726,25 +886,45 @@ def _funnels(spec, g, value, numerator, expected):
         if kind == "proportion":
             target = min(max(target, 0.0), 1.0)
         dispersion = None
-        if adjustment != "none" and len(members) >= 3:
+        if adjustment != "none" and len(members) >= MIN_UNITS_FOR_DISPERSION:
             dispersion = st.estimate_dispersion(
                 value[members], precision, target, kind=kind
             )
-        limits = st.funnel_limits(
-            target,
-            precision,
-            kind=kind,
-            adjustment=adjustment if dispersion is not None else "none",
-            dispersion=dispersion,
-        )
         out["target"][members] = target
-        out["lower_95"][members] = limits.lower_95
-        out["upper_95"][members] = limits.upper_95
-        out["lower_998"][members] = limits.lower_998
-        out["upper_998"][members] = limits.upper_998
-        group_method = {"funnel": limits.method, **_rounded(limits.parameters)}
+        if dispersion is None or not dispersion.overdispersed:
+            # Exact limits: computed below for all such groups in one pass.
+            batch_rows.extend(indices)
+            batch_targets.extend([target] * len(indices))
+            group_method = {
+                "funnel": "exact",
+                "funnel_kind": kind,
+                "adjustment": "none",
+            }
+        else:
+            limits = st.funnel_limits(
+                target,
+                precision,
+                kind=kind,
+                adjustment=adjustment,
+                dispersion=dispersion,
+            )
+            out["lower_95"][members] = limits.lower_95
+            out["upper_95"][members] = limits.upper_95
+            out["lower_998"][members] = limits.lower_998
+            out["upper_998"][members] = limits.upper_998
+            group_method = {"funnel": limits.method, **_rounded(limits.parameters)}
         for index in indices:
             out["method"][index] = group_method
+    if batch_rows:
+        rows = np.array(batch_rows)
+        precision = (
+            g["cases"][rows].astype(float)
+            if kind == "proportion"
+            else np.nan_to_num(expected[rows])
+        )
+        limits = st.grouped_exact_limits(batch_targets, precision, kind=kind)
+        for name, values in limits.items():
+            out[name][rows] = values
     return out
 
 
@@ -767,6 +947,17 @@ def _date(value) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def _numbers(values) -> list[float | None]:
+    """Return floats as a list with None where a value is missing or infinite."""
+    array = np.asarray(values, dtype=float)
+    return [
+        None if missing else number
+        for number, missing in zip(
+            array.tolist(), (~np.isfinite(array)).tolist(), strict=True
+        )
+    ]
 
 
 def _number(value) -> float | None:

@@ -22,6 +22,7 @@ from .funnel import (
     exact_quantile_limits,
     funnel_limits,
     funnel_positions,
+    grouped_exact_limits,
     standard_errors,
     z_scores,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "fit_risk_model",
     "funnel_limits",
     "funnel_positions",
+    "grouped_exact_limits",
     "mean_estimate",
     "median_estimate",
     "rate_interval",

@@ -208,29 +208,70 @@ def funnel_positions(values: ArrayLike, limits: FunnelLimits) -> NDArray[np.int6
 
 
 def exact_quantile_limits(
-    target: float, precision: ArrayLike, probability: float, *, kind: str
+    target: float | ArrayLike, precision: ArrayLike, probability: float, *, kind: str
 ) -> NDArray[np.float64]:
-    """Return the interpolated exact p-quantile limit, Spiegelhalter App. A.1.1."""
-    target = _target(target, kind)
+    """Return the interpolated exact p-quantile limit, Spiegelhalter App. A.1.1.
+
+    ``target`` is one value, or one per precision (units of many comparison
+    groups at once).
+    """
     check_level(probability, "probability")
     if kind == "proportion":
         precision_array = as_counts(precision, "cases")
     else:
         precision_array = as_amounts(precision, "expected")
-    # Units share few distinct precisions: compute each once.
-    distinct, index = np.unique(precision_array, return_inverse=True)
+    targets = np.broadcast_to(
+        np.asarray(
+            [_target(value, kind) for value in np.atleast_1d(target)], dtype=float
+        ),
+        precision_array.shape,
+    )
+    # Units share few distinct (precision, target) pairs: compute each once.
+    pairs, index = np.unique(
+        np.column_stack([precision_array, targets]), axis=0, return_inverse=True
+    )
+    size, theta = pairs[:, 0], pairs[:, 1]
     if kind == "proportion":
-        distribution = stats.binom(distinct, target)
+        distribution, arguments = stats.binom, (size, theta)
     else:
-        distribution = stats.poisson(distinct * target)
+        distribution, arguments = stats.poisson, (size * theta,)
     # r_p: smallest r with P(R ≤ r) ≥ p; α = (P(R ≤ r_p) − p)/P(R = r_p);
     # limit = (r_p − α)/ρ, which lies between (r_p − 1)/ρ and r_p/ρ.
-    quantile = distribution.ppf(probability)
-    below = distribution.cdf(quantile)
+    quantile = distribution.ppf(probability, *arguments)
+    below = distribution.cdf(quantile, *arguments)
     with np.errstate(divide="ignore", invalid="ignore"):
-        interpolation = (below - probability) / distribution.pmf(quantile)
-        limits = np.where(distinct > 0, (quantile - interpolation) / distinct, np.nan)
-    return limits[index]
+        interpolation = (below - probability) / distribution.pmf(quantile, *arguments)
+        limits = np.where(size > 0, (quantile - interpolation) / size, np.nan)
+    return limits[np.ravel(index)]
+
+
+def grouped_exact_limits(
+    targets: ArrayLike, precision: ArrayLike, *, kind: str = "proportion"
+) -> dict[str, NDArray[np.float64]]:
+    """Return exact 95 % and 99.8 % limits for units with their own targets.
+
+    The same limits as ``funnel_limits(target, precision, method="exact")``
+    computed for each comparison group, but in one vectorised pass: each unit
+    carries the target of its group.
+    """
+    target_array = np.asarray(targets, dtype=float)
+    precision_array = as_amounts(precision, "precision")
+    ceiling = 1.0 if kind == "proportion" else np.inf
+    constant = np.array(
+        [_variance_function(_target(t, kind), kind) == 0 for t in target_array],
+        dtype=bool,
+    )
+    result = {}
+    for coverage, suffix in zip(COVERAGES, ("95", "998"), strict=True):
+        tail = (1 - coverage) / 2
+        for side, probability in (("lower", tail), ("upper", 1 - tail)):
+            limits = exact_quantile_limits(
+                target_array, precision_array, probability, kind=kind
+            )
+            limits = np.clip(limits, 0.0, ceiling)
+            fixed = np.where(precision_array > 0, target_array, np.nan)
+            result[f"{side}_{suffix}"] = np.where(constant, fixed, limits)
+    return result
 
 
 def _limits(
