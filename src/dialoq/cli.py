@@ -2,7 +2,9 @@
 
 import argparse
 import os
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -15,7 +17,7 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    if rest and args.command not in {"test", "manage"}:
+    if rest and args.command not in {"test", "manage", "bench"}:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     return args.handler(args, rest) or 0
 
@@ -55,6 +57,14 @@ def _parser():
 
     _add_export_parser(commands)
 
+    bench = commands.add_parser(
+        "bench",
+        help="run a benchmark from benchmarks/ and print its figures",
+        description="Run a benchmark script from benchmarks/ (see its --help).",
+    )
+    bench.add_argument("benchmark", choices=["indicators"], help="which benchmark")
+    bench.set_defaults(handler=_bench)
+
     retention = commands.add_parser(
         "retention",
         help="anonymise or erase closed cases past the retention period (run daily)",
@@ -68,6 +78,8 @@ def _parser():
         help="report what would be done, change nothing",
     )
     retention.set_defaults(handler=_retention)
+
+    _add_compute_parsers(commands)
 
     test = commands.add_parser(
         "test",
@@ -88,7 +100,8 @@ def _parser():
 def _add_export_parser(commands):
     export = commands.add_parser(
         "export",
-        help="export cases, goals, reviews or one beneficiary's data to a file",
+        help="export cases, goals, reviews, indicator results or one "
+        "beneficiary's data to a file",
         description="Write an export as a named user: it holds exactly what that "
         "user may see. Columns are described in docs/exports.md.",
     )
@@ -115,6 +128,53 @@ def _add_export_parser(commands):
         "--pseudonym", required=True, help="the beneficiary's pseudonym (LB-XXXX-XXXX)"
     )
     _add_output_arguments(beneficiary)
+    _add_result_export_parser(kinds)
+
+
+def _add_result_export_parser(kinds):
+    results = kinds.add_parser(
+        "results",
+        help="indicator results, small numbers suppressed as on screen",
+        description="Export the indicator results the user may see, one row per "
+        "indicator version, unit, period and stratum; figures of others resting "
+        "on few cases are suppressed (docs/disclosure.md).",
+    )
+    results.add_argument(
+        "--format", choices=("csv", "xlsx"), default="csv", help="default csv"
+    )
+    results.add_argument(
+        "--indicator",
+        action="append",
+        default=[],
+        dest="indicators",
+        metavar="KEY",
+        help="only this indicator (repeat for more; default: all)",
+    )
+    results.add_argument(
+        "--period-type",
+        choices=("month", "quarter", "year", "rolling12"),
+        help="only this kind of period",
+    )
+    results.add_argument(
+        "--unit-type",
+        choices=("whole", "funder", "provider", "service_type", "team"),
+        help="only this kind of unit",
+    )
+    results.add_argument(
+        "--from",
+        type=_day,
+        dest="period_from",
+        metavar="YYYY-MM-DD",
+        help="only periods starting on or after this day",
+    )
+    results.add_argument(
+        "--to",
+        type=_day,
+        dest="period_to",
+        metavar="YYYY-MM-DD",
+        help="only periods ending on or before this day",
+    )
+    _add_output_arguments(results)
 
 
 def _add_output_arguments(parser):
@@ -123,6 +183,71 @@ def _add_output_arguments(parser):
         "--user", required=True, help="user name to act as, with that user's access"
     )
     parser.set_defaults(handler=_export)
+
+
+def _add_compute_parsers(commands):
+    compute = commands.add_parser(
+        "compute",
+        help="compute the indicator results now, showing progress",
+        description="Compute the results of the indicators in force for their "
+        "periods, here and now, with a progress line. Only one computation runs "
+        "at a time: while another is queued or running, nothing is started.",
+    )
+    compute.add_argument(
+        "--indicator",
+        action="append",
+        default=[],
+        dest="indicators",
+        metavar="KEY",
+        help="only this indicator (repeat for more; default: all in force)",
+    )
+    compute.add_argument(
+        "--month",
+        action="append",
+        default=[],
+        dest="months",
+        type=_month,
+        metavar="YYYY-MM",
+        help="only the periods containing this month (repeat for more)",
+    )
+    compute.add_argument(
+        "--until",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the last day whose data are complete (default: the engine's)",
+    )
+    compute.set_defaults(handler=_compute)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the background worker (computations requested on screen)",
+        description="Run the worker that carries out queued background work, "
+        "such as computations requested with “Compute now”. Keep it running "
+        "beside the web server.",
+    )
+    worker.add_argument(
+        "--batch", action="store_true", help="run what is queued, then exit"
+    )
+    worker.set_defaults(handler=_worker)
+
+
+def _month(text):
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        year, month = text.split("-")
+        if 1 <= int(month) <= 12:
+            return date(int(year), int(month), 1)
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a month (use YYYY-MM, e.g. 2026-03)"
+    )
+
+
+def _day(text):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (use YYYY-MM-DD, e.g. 2026-03-31)"
+        ) from None
 
 
 def _positive_int(text):
@@ -147,6 +272,7 @@ def _demo(args, rest):
     from django.core.management import call_command
 
     from dialoq.demo import loader
+    from dialoq.measures import tasks
 
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     if args.reset:
@@ -156,6 +282,7 @@ def _demo(args, rest):
         loader.load(cases=args.cases, seed=args.seed, out=sys.stdout)
     else:
         print("Demo data already loaded (use --reset to generate them anew).")
+    tasks.compute_if_missing(sys.stdout)
     loader.print_logins(sys.stdout)
     if args.no_serve:
         return 0
@@ -188,6 +315,8 @@ def _export(args, rest):
                 privacy.run_beneficiary_export(
                     args.pseudonym, args.out, args.user, out=sys.stdout
                 )
+            elif args.kind == "results":
+                _export_results(args)
             else:
                 exports.run_export(
                     args.kind, args.format, args.out, args.user, out=sys.stdout
@@ -198,11 +327,61 @@ def _export(args, rest):
     return 0
 
 
+def _export_results(args):
+    from dialoq.measures import exports
+
+    options = {
+        "indicator": args.indicators,
+        "period_type": args.period_type or "",
+        "unit_type": args.unit_type or "",
+        "period_from": args.period_from,
+        "period_to": args.period_to,
+    }
+    exports.run_export(
+        args.format, args.out, args.user, options=options, out=sys.stdout
+    )
+
+
 def _retention(args, rest):
     _setup_django()
     from dialoq.cases import retention
 
     retention.run_retention(dry_run=args.dry_run, out=sys.stdout)
+    return 0
+
+
+def _bench(args, rest):
+    script = PROJECT_DIR / "benchmarks" / f"{args.benchmark}.py"
+    os.chdir(PROJECT_DIR)
+    os.execv(sys.executable, [sys.executable, str(script), *rest])  # noqa: S606
+
+
+def _compute(args, rest):
+    _setup_django()
+    from dialoq.measures import tasks
+
+    try:
+        run, created = tasks.compute_in_foreground(
+            keys=args.indicators,
+            months=args.months,
+            data_until=args.until,
+            out=sys.stdout,
+        )
+    except tasks.ComputeRequestError as error:
+        print(f"dialoq compute: {error}", file=sys.stderr)
+        return 2
+    print(tasks.run_summary(run, created))
+    return 0 if created and run.status == "done" else 1
+
+
+def _worker(args, rest):
+    _setup_django()
+    from django.core.management import call_command
+
+    if args.batch:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False)
+    else:
+        call_command("db_worker")
     return 0
 
 

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks_db",
     "dialoq.accounts",
     "dialoq.catalog",
     "dialoq.cases",
@@ -302,6 +303,42 @@ if RETENTION_MODE not in {"anonymise", "erase"}:
     raise ImproperlyConfigured(
         f"DIALOQ_RETENTION_MODE={RETENTION_MODE!r} must be anonymise or erase."
     )
+
+# --- Indicators -------------------------------------------------------------
+# How funnel plots handle overdispersion (Spiegelhalter 2005): "none" (pure
+# binomial/Poisson limits), "multiplicative" (φ) or "additive" (random
+# effects, τ² by DerSimonian–Laird). The adjustment applies only when the
+# overdispersion test on winsorised z-scores is positive.
+DIALOQ_FUNNEL_ADJUSTMENT = env_str("DIALOQ_FUNNEL_ADJUSTMENT", "additive")
+if DIALOQ_FUNNEL_ADJUSTMENT not in {"none", "multiplicative", "additive"}:
+    raise ImproperlyConfigured(
+        "DIALOQ_FUNNEL_ADJUSTMENT must be none, multiplicative or additive."
+    )
+# Figures resting on fewer cases (or answers) than this are withheld from
+# everybody who does not own the cases, and from every published output
+# (dialoq.measures.disclosure, docs/disclosure.md). Below 4, an output could
+# show one to three cases, which may identify people: refused.
+DISCLOSURE_MINIMUM = env_int("DIALOQ_DISCLOSURE_MINIMUM", 5)
+if DISCLOSURE_MINIMUM < 4:
+    raise ImproperlyConfigured(
+        f"DIALOQ_DISCLOSURE_MINIMUM={DISCLOSURE_MINIMUM} is too small: it must be "
+        "at least 4, so that no output shows one to three cases."
+    )
+
+# --- Background work --------------------------------------------------------
+# Tasks (computing indicator results) are queued in the database and run by
+# `dialoq worker`; no further service is needed. A computation still queued or
+# running COMPUTE_RUN_STALE_MINUTES after it was requested or started is taken
+# as stopped (its worker died) and may be started again.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+COMPUTE_RUN_STALE_MINUTES = env_int("DIALOQ_COMPUTE_STALE_MINUTES", 120)
+if COMPUTE_RUN_STALE_MINUTES < 1:
+    raise ImproperlyConfigured("DIALOQ_COMPUTE_STALE_MINUTES must be at least 1.")
 
 # --- E-mail -----------------------------------------------------------------
 _EMAIL_BACKEND = env_str(

@@ -1,0 +1,192 @@
+"""Time the indicator engine: the whole catalogue, every unit and month of three years.
+
+    .venv/bin/python benchmarks/indicators.py --cases 100000
+    ./dialoq bench indicators --cases 1000000
+
+The demo district with N cases is loaded into a new SQLite database (in a
+child process, so its memory does not count) unless --data-dir points at one
+that is already loaded (keep one with --keep). Then, in this process:
+
+1. facts      every fact the catalogue reads, from the database into Arrow;
+2. engine     every indicator in force evaluated for all periods and units
+              (DuckDB aggregation and the statistics);
+3. store      the results written, one transaction per indicator;
+4. bare       a bare DuckDB scan-and-group-by over the same facts: per fact
+              and period date, count and sum per unit and month, the floor
+              any engine has to pay;
+5. one month  `engine.compute(months=[last month])` as after a change: facts
+              for the periods containing the month, evaluation, storage.
+
+It prints each time, the ratio engine ÷ bare, wall time and peak memory
+(maximum resident set size of this process).
+"""
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LOAD_SCRIPT = """
+import sys, django
+django.setup()
+from django.core.management import call_command
+from dialoq.demo import loader
+call_command("migrate", interactive=False, verbosity=0)
+loader.load(cases=int(sys.argv[1]), seed=int(sys.argv[2]), out=sys.stdout)
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--data-dir", help="reuse a loaded demo data directory")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args(argv)
+
+    fresh = args.data_dir is None
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="dialoq-bench-"))
+    os.environ["DIALOQ_DATA_DIR"] = str(data_dir)
+    os.environ["DIALOQ_DEMO_MODE"] = "true"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dialoq.settings"
+    os.environ.pop("DATABASE_URL", None)
+    try:
+        if fresh:
+            began = time.monotonic()
+            print(f"Loading {args.cases:,} demo cases (not measured) …", flush=True)
+            subprocess.run(  # noqa: S603
+                [sys.executable, "-c", LOAD_SCRIPT, str(args.cases), str(args.seed)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            print(f"  loaded in {time.monotonic() - began:,.0f} s", flush=True)
+        _measure()
+    finally:
+        if fresh and not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        elif fresh:
+            print(f"Kept {data_dir} (reuse with --data-dir)")
+
+
+def _measure():
+    import django
+
+    django.setup()
+    import duckdb
+    from django.core.management import call_command
+    from django.db import connection
+
+    from dialoq.cases.models import Case
+    from dialoq.catalog.models import IndicatorVersion, VersionStatus
+    from dialoq.measures import engine
+    from dialoq.measures.facts import FACTS, load_fact
+    from dialoq.measures.periods import add_months, periods_until
+
+    call_command("migrate", interactive=False, verbosity=0)
+    versions = list(
+        IndicatorVersion.objects.filter(status=VersionStatus.IN_FORCE).select_related(
+            "definition"
+        )
+    )
+    specs = [(version, version.parsed()) for version in versions]
+    data_until = engine.default_data_until()
+    periods = periods_until(data_until)
+    start = min(period.start for period in periods)
+    end = max(period.end for period in periods)
+    wall = time.monotonic()
+    began = time.monotonic()
+    facts = {}
+    for name in sorted({name for _v, spec in specs for name in spec.facts}):
+        facts[name] = load_fact(name, start=add_months(start, -12), end=end)
+    facts_seconds = time.monotonic() - began
+
+    began = time.monotonic()
+    evaluated = [
+        (version, engine.evaluate(spec, facts, periods, data_until))
+        for version, spec in specs
+    ]
+    engine_seconds = time.monotonic() - began
+
+    began = time.monotonic()
+    from django.utils import timezone
+
+    computed_at = timezone.now()
+    written = sum(
+        engine._store(version, periods, rows, computed_at, data_until)
+        for version, rows in evaluated
+    )
+    store_seconds = time.monotonic() - began
+    wall_seconds = time.monotonic() - wall
+
+    began = time.monotonic()
+    dates = {(spec.fact, spec.period_date) for _v, spec in specs if spec.fact in facts}
+    with duckdb.connect() as con:
+        for name, table in facts.items():
+            con.register(name, table)
+        for name, period_date in sorted(dates):
+            numbers = [
+                column
+                for column, declared in FACTS[name].columns.items()
+                if declared.type in {"integer", "number"}
+                and column in facts[name].column_names
+            ][:3]
+            sums = ", ".join(f'SUM("{column}")' for column in numbers) or "0"
+            con.sql(
+                f"""
+                SELECT funder_id, provider_id, DATE_TRUNC('month', "{period_date}"),
+                       COUNT(*), {sums}
+                FROM {name} GROUP BY ALL
+                """  # noqa: S608
+            ).to_arrow_table()
+    bare_seconds = time.monotonic() - began
+
+    last_month = max(p.start for p in periods if p.type == "month")
+    began = time.monotonic()
+    summary = engine.compute(months=[last_month], data_until=data_until)
+    month_seconds = time.monotonic() - began
+
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = {name: table.num_rows for name, table in facts.items()}
+    print()
+    print(
+        f"machine            {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+    )
+    print(f"database           {connection.vendor}")
+    print(f"cases              {Case.objects.count():,}")
+    print(f"indicators         {len(specs)} in force")
+    print(
+        f"periods            {len(periods)} (months, quarters, years, rolling 12 "
+        f"months up to {data_until:%Y-%m-%d})"
+    )
+    for name, count in sorted(rows.items(), key=lambda item: -item[1]):
+        print(f"  fact {name:<14}{count:>12,} rows")
+    print(f"results written    {written:,}")
+    print(f"facts (read)       {facts_seconds:8.2f} s")
+    print(f"engine (evaluate)  {engine_seconds:8.2f} s")
+    print(f"store              {store_seconds:8.2f} s")
+    print(
+        f"whole catalogue    {wall_seconds:8.2f} s wall"
+        "   (target ≤ 20 s at 1,000,000 cases)"
+    )
+    print(f"bare DuckDB scan   {bare_seconds:8.2f} s")
+    print(
+        f"engine ÷ bare      {engine_seconds / bare_seconds:8.1f} ×   (engine + "
+        f"store ÷ bare {(engine_seconds + store_seconds) / bare_seconds:.1f} ×;"
+        " target ≤ 3 ×)"
+    )
+    print(
+        f"one month again    {month_seconds:8.2f} s   ({summary.periods} periods, "
+        f"{summary.results_written:,} results; target ≤ 2 s)"
+    )
+    print(f"peak memory        {peak_mib:8,.0f} MiB   (target ≤ 4,096 MiB)")
+
+
+if __name__ == "__main__":
+    main()
