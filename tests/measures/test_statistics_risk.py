@@ -187,3 +187,29 @@ def test_ratio_interval_without_expected_events_is_none():
         ratio_intervals([1.5], [2.0])
     with pytest.raises(StatisticsError, match="Expected events must be numbers"):
         ratio_intervals([1], [-2.0])
+
+
+def test_frequency_weighted_fit_equals_the_fit_case_by_case():
+    rng = np.random.default_rng(11)
+    n = 500
+    prior = rng.random(n) < 0.4
+    band = rng.choice(["a", "b", "c"], n)
+    outcome = (rng.random(n) < np.where(prior, 0.3, 0.7)).astype(float)
+    single = fit_risk_model(outcome, {"prior": prior.astype(float), "band": band})
+    patterns = {}
+    for p, b, o in zip(prior.astype(float), band, outcome, strict=True):
+        patterns[(p, b, o)] = patterns.get((p, b, o), 0) + 1
+    keys = list(patterns)
+    grouped = fit_risk_model(
+        [key[2] for key in keys],
+        {
+            "prior": np.array([key[0] for key in keys]),
+            "band": np.array([key[1] for key in keys], dtype=object),
+        },
+        weights=[patterns[key] for key in keys],
+    )
+    assert grouped.cases == n
+    covariates = {"prior": prior.astype(float), "band": band}
+    np.testing.assert_allclose(
+        grouped.predict(covariates), single.predict(covariates), rtol=1e-6
+    )

@@ -391,51 +391,91 @@ def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
     """Add each row's predicted probability ``_p`` from a logistic risk model.
 
     The model is fitted on the population rows of the whole fact (all units,
-    the whole window), outcome = the numerator condition.
+    the whole window), outcome = the numerator condition. Cases that share a
+    covariate pattern are fitted together with frequency weights (the same
+    estimate as case by case) and get the same prediction.
     """
     schema = FACTS[spec.fact].schema
     population, population_params = _condition(spec.population, schema)
     numerator, numerator_params = _condition(spec.numerator, schema)
-    covariates = ", ".join(f'f."{name}"' for name in spec.risk_covariates)
+    expressions = []
+    for index, name in enumerate(spec.risk_covariates):
+        kind = schema.column(name).type
+        column = f'f."{name}"'
+        if kind == "boolean":
+            expression = f"CAST(COALESCE({column}, FALSE) AS DOUBLE)"
+        elif kind in {"integer", "number"}:
+            expression = (
+                f"COALESCE(CAST({column} AS DOUBLE), "
+                f"AVG(CAST({column} AS DOUBLE)) OVER (), 0)"
+            )
+        else:
+            expression = f"COALESCE(CAST({column} AS VARCHAR), '?')"
+        expressions.append(f"{expression} AS c{index}")
+    covariate_names = [f"c{index}" for index in range(len(expressions))]
     with duckdb.connect() as con:
         con.register("fact", table)
-        rows = con.sql(
+        con.execute(
             f"""
-            SELECT CASE WHEN {numerator} THEN 1 ELSE 0 END AS outcome_,
-                   {population} AS in_population_, {covariates}
+            CREATE TEMP TABLE rows_ AS
+            SELECT ROW_NUMBER() OVER () - 1 AS row_, {", ".join(expressions)},
+                   CASE WHEN {numerator} THEN 1 ELSE 0 END AS outcome_,
+                   {population} AS in_population_
             FROM fact AS f
             """,
-            params=numerator_params + population_params,
+            [*numerator_params, *population_params],
+        )
+        patterns = con.sql(
+            f"""
+            SELECT {", ".join(covariate_names)},
+                   SUM(outcome_) AS events, COUNT(*) AS cases
+            FROM rows_ WHERE in_population_
+            GROUP BY ALL
+            """
         ).to_arrow_table()
-    in_population = rows.column("in_population_").to_numpy(zero_copy_only=False)
-    outcome = rows.column("outcome_").to_numpy(zero_copy_only=False)
-    values = {
-        name: _covariate_values(rows.column(name), schema.column(name).type)
-        for name in spec.risk_covariates
-    }
-    probabilities = np.full(len(table), np.nan)
-    selected = {name: array[in_population] for name, array in values.items()}
-    try:
-        model = st.fit_risk_model(outcome[in_population], selected)
-    except st.StatisticsError as error:
-        logger.info("Risk model not fitted: %s", error)
-        spec_note = {"risk_model": "not_fitted", "reason": str(error)}
-        table = table.append_column("_p", pa.array(probabilities))
-        table = table.replace_schema_metadata({b"risk_model": repr(spec_note).encode()})
-        return table
-    probabilities[in_population] = model.predict(selected)
+        events = patterns.column("events").to_numpy().astype(float)
+        cases = patterns.column("cases").to_numpy().astype(float)
+        values = {
+            name: _covariate_values(
+                patterns.column(covariate), schema.column(name).type
+            )
+            for name, covariate in zip(
+                spec.risk_covariates, covariate_names, strict=True
+            )
+        }
+        # Two rows per pattern: its events and its non-events, as weights.
+        outcomes = np.concatenate([np.ones(len(events)), np.zeros(len(events))])
+        weights = np.concatenate([events, cases - events])
+        keep = weights > 0
+        doubled = {
+            name: np.concatenate([array, array])[keep] for name, array in values.items()
+        }
+        probabilities = np.full(len(table), np.nan)
+        try:
+            model = st.fit_risk_model(outcomes[keep], doubled, weights=weights[keep])
+        except st.StatisticsError as error:
+            logger.info("Risk model not fitted: %s", error)
+            return table.append_column("_p", pa.array(probabilities))
+        predicted = patterns.append_column("p_", pa.array(model.predict(values)))
+        con.register("patterns", predicted)
+        joined = con.sql(
+            f"""
+            SELECT r.row_, p.p_
+            FROM rows_ AS r
+            JOIN patterns AS p
+              ON {" AND ".join(f"r.{c} = p.{c}" for c in covariate_names)}
+            WHERE r.in_population_
+            """
+        ).fetchnumpy()
+    probabilities[joined["row_"].astype(np.int64)] = joined["p_"]
     return table.append_column("_p", pa.array(probabilities))
 
 
 def _covariate_values(column: pa.ChunkedArray, kind: str) -> np.ndarray:
-    values = column.to_pylist()
-    if kind == "boolean":
-        return np.array([1.0 if value else 0.0 for value in values])
-    if kind in {"integer", "number"}:
-        array = np.array([np.nan if v is None else float(v) for v in values])
-        fill = np.nanmean(array) if np.isfinite(array).any() else 0.0
-        return np.where(np.isnan(array), fill, array)
-    return np.array(["?" if value is None else str(value) for value in values], object)
+    """Return a pattern column: numbers for yes/no and numbers, else labels."""
+    if kind in {"boolean", "integer", "number"}:
+        return column.to_numpy().astype(float)
+    return np.array(column.to_pylist(), dtype=object)
 
 
 # --- ratios and changes ------------------------------------------------------------
