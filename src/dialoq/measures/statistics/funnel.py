@@ -220,12 +220,7 @@ def exact_quantile_limits(
         precision_array = as_counts(precision, "cases")
     else:
         precision_array = as_amounts(precision, "expected")
-    targets = np.broadcast_to(
-        np.asarray(
-            [_target(value, kind) for value in np.atleast_1d(target)], dtype=float
-        ),
-        precision_array.shape,
-    )
+    targets = np.broadcast_to(_targets(target, kind), precision_array.shape)
     # Units share few distinct (precision, target) pairs: compute each once.
     pairs, index = np.unique(
         np.column_stack([precision_array, targets]), axis=0, return_inverse=True
@@ -257,10 +252,7 @@ def grouped_exact_limits(
     target_array = np.asarray(targets, dtype=float)
     precision_array = as_amounts(precision, "precision")
     ceiling = 1.0 if kind == "proportion" else np.inf
-    constant = np.array(
-        [_variance_function(_target(t, kind), kind) == 0 for t in target_array],
-        dtype=bool,
-    )
+    constant = _variance_function(_targets(target_array, kind), kind) == 0
     result = {}
     for coverage, suffix in zip(COVERAGES, ("95", "998"), strict=True):
         tail = (1 - coverage) / 2
@@ -320,6 +312,19 @@ def _target(target: float, kind: str) -> float:
             else _("The target of a ratio must be 0 or more.")
         )
     return value
+
+
+def _targets(targets: float | ArrayLike, kind: str) -> NDArray[np.float64]:
+    """Return the targets as an array if each is possible for the kind."""
+    if kind not in KINDS:
+        _target(0.0, kind)  # raises: unknown kind
+    array = np.atleast_1d(np.asarray(targets, dtype=float))
+    invalid = ~np.isfinite(array) | (array < 0)
+    if kind == "proportion":
+        invalid |= array > 1
+    if invalid.any():
+        _target(float(array[invalid][0]), kind)  # raises with the message
+    return array
 
 
 def _variance_function(target: float, kind: str) -> float:
