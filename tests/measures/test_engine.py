@@ -517,3 +517,32 @@ def test_median_and_interval_from_histograms_equal_median_estimate():
         assert (row.ci_lower, row.ci_upper) == (estimate.lower, estimate.upper)
         checked += 1
     assert checked == 6
+
+
+def test_median_of_continuous_values_uses_values_rounded_to_two_decimals():
+    from dialoq.measures.statistics import median_estimate
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(50, 10, 101)
+    outcomes = fact(
+        perspective=["beneficiary"] * 101,
+        rated_on=[date(2026, 1, 20)] * 101,
+        t_score=list(values),
+    )
+    spec = parse_spec(
+        {
+            "fact": "outcomes",
+            "kind": "median",
+            "period_date": "rated_on",
+            "value": "t_score",
+            "scale": "interval",
+            "unit": "t_score",
+            "direction": "higher_is_better",
+        }
+    )
+    whole = one(evaluate(spec, {"outcomes": outcomes}, [JANUARY], UNTIL))
+    estimate = median_estimate(np.round(values, 2))
+    assert whole.value == pytest.approx(estimate.value)
+    assert whole.ci_lower == pytest.approx(estimate.lower)
+    assert whole.ci_upper == pytest.approx(estimate.upper)
+    assert abs(whole.value - np.median(values)) <= 0.005
