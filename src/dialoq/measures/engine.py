@@ -14,6 +14,7 @@ fact schema, every value a bound parameter.
 """
 
 import logging
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -752,10 +753,12 @@ def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
         "decision_criterion": _numbers(criterion),
     }
     rows = []
+    merged: dict[int, dict] = {}  # one method dictionary per funnel group
     for index in range(size):
         row_method = method
-        if group_methods[index] is not None:
-            row_method = {**method, **group_methods[index]}
+        group_method = group_methods[index]
+        if group_method is not None:
+            row_method = merged.setdefault(id(group_method), {**method, **group_method})
         rows.append(
             ResultRow(
                 unit_type=str(g["unit_type"][index]),
@@ -1122,19 +1125,17 @@ def _store(version, periods, rows, computed_at, data_until) -> int:
         ", ".join(["%s"] * len(columns)),
     )
     encoder = Result._meta.get_field("method")
+    encoded: dict[int, Any] = {}  # rows share few method dictionaries
+
+    def method(row):
+        key = id(row.method)
+        if key not in encoded:
+            encoded[key] = encoder.get_db_prep_save(row.method, connection)
+        return encoded[key]
+
+    fields = operator.attrgetter(*RESULT_FIELDS[:-1])  # all but "method"
     values = [
-        (
-            version.pk,
-            *(
-                encoder.get_db_prep_save(row.method, connection)
-                if name == "method"
-                else getattr(row, name)
-                for name in RESULT_FIELDS
-            ),
-            computed_at,
-            data_until,
-        )
-        for row in rows
+        (version.pk, *fields(row), method(row), computed_at, data_until) for row in rows
     ]
     with transaction.atomic():
         Result.objects.filter(version=version).filter(selected).delete()
