@@ -194,15 +194,20 @@ def parse_spec(raw: Any) -> IndicatorSpec:
         )
         if kind == "change" and "denominator_measure" in raw:
             raise DefinitionError(
-                _("A change compares one measure with the year before; "
-                  "remove “denominator_measure”.")
+                _(
+                    "A change compares one measure with the year before; "
+                    "remove “denominator_measure”."
+                )
             )
         fact_name = fact_name or numerator_measure.fact
         for name in ("population", "numerator", "value"):
             if raw.get(name):
                 raise DefinitionError(
-                    _("“%(field)s” is not used by a %(kind)s; describe the "
-                      "measures instead.") % {"field": name, "kind": kind}
+                    _(
+                        "“%(field)s” is not used by a %(kind)s; describe the "
+                        "measures instead."
+                    )
+                    % {"field": name, "kind": kind}
                 )
     else:
         numerator_measure = denominator_measure = None
@@ -235,17 +240,17 @@ def parse_spec(raw: Any) -> IndicatorSpec:
             )
         if kind == "mean" and scale in {"nominal", "ordinal"}:
             raise DefinitionError(
-                _("Ordinal and nominal values get medians and shares, never means: "
-                  "use kind “median” or a rate.")
+                _(
+                    "Ordinal and nominal values get medians and shares, never means: "
+                    "use kind “median” or a rate."
+                )
             )
         if kind == "median" and scale == "nominal":
             raise DefinitionError(
                 _("Nominal values have no median: use a rate (a share).")
             )
     elif value:
-        raise DefinitionError(
-            _("Only a mean or a median takes a “value”.")
-        )
+        raise DefinitionError(_("Only a mean or a median takes a “value”."))
 
     risk_covariates = _names(raw, "risk_covariates", schema)
     if kind == "oe" and not risk_covariates:
@@ -269,8 +274,10 @@ def parse_spec(raw: Any) -> IndicatorSpec:
         raise DefinitionError(_("Ratios and changes cannot be stratified."))
 
     minimum_cases = raw.get("minimum_cases", DEFAULT_MINIMUM_CASES)
-    if not isinstance(minimum_cases, int) or isinstance(minimum_cases, bool) or not (
-        1 <= minimum_cases <= 10_000
+    if (
+        not isinstance(minimum_cases, int)
+        or isinstance(minimum_cases, bool)
+        or not (1 <= minimum_cases <= 10_000)
     ):
         raise DefinitionError(
             _("“minimum_cases” must be a whole number from 1 to 10,000.")
@@ -283,8 +290,11 @@ def parse_spec(raw: Any) -> IndicatorSpec:
         evaluation = "bayes" if kind in {"rate", "oe"} else "simple"
     if evaluation == "bayes" and kind not in {"rate", "oe"}:
         raise DefinitionError(
-            _("The Bayesian evaluation applies to rates and risk-adjusted ratios; "
-              "use “simple” for a %(kind)s.") % {"kind": kind}
+            _(
+                "The Bayesian evaluation applies to rates and risk-adjusted ratios; "
+                "use “simple” for a %(kind)s."
+            )
+            % {"kind": kind}
         )
     reference = _reference(raw.get("reference"), kind)
     periods = _subset(raw, "periods", PERIOD_TYPES)
@@ -352,8 +362,10 @@ def _choice(raw, name, choices, default=""):
         if value in ("", None):
             message = _("“%(field)s” is missing; choose one of: %(choices)s.")
         else:
-            message = _("“%(value)s” is not allowed for “%(field)s”; choose one of: "
-                        "%(choices)s.")
+            message = _(
+                "“%(value)s” is not allowed for “%(field)s”; choose one of: "
+                "%(choices)s."
+            )
         raise DefinitionError(
             message % {"field": name, "value": value, "choices": ", ".join(choices)}
         )
@@ -459,8 +471,10 @@ def _reference(raw, kind):
         for bound in (lower, upper):
             if bound is not None and not 0 <= bound <= 1:
                 raise DefinitionError(
-                    _("A rate's reference range is a share between 0 and 1 "
-                      "(for example 0.6 for 60 %).")
+                    _(
+                        "A rate's reference range is a share between 0 and 1 "
+                        "(for example 0.6 for 60 %)."
+                    )
                 )
     return Reference(kind_of_range, lower, upper)
 
@@ -504,8 +518,11 @@ def _measure(raw, name, facts):
     if aggregate in {"stock", "stock_sum"}:
         if not end_date:
             raise DefinitionError(
-                _("A stock in “%(measure)s” needs “end_date”: when a record "
-                  "leaves the stock.") % {"measure": name}
+                _(
+                    "A stock in “%(measure)s” needs “end_date”: when a record "
+                    "leaves the stock."
+                )
+                % {"measure": name}
             )
         _date_column(schema, end_date, f"{name}.end_date")
         if min_months is not None and (
@@ -515,9 +532,7 @@ def _measure(raw, name, facts):
                 _("“min_months” must be a whole number from 1 to 120.")
             )
     elif end_date or min_months is not None:
-        raise DefinitionError(
-            _("“end_date” and “min_months” belong to stocks only.")
-        )
+        raise DefinitionError(_("“end_date” and “min_months” belong to stocks only."))
     return Measure(
         fact=fact.name,
         aggregate=aggregate,
