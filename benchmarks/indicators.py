@@ -108,7 +108,7 @@ def _measure():
 
     began = time.monotonic()
     evaluated = [
-        (version, engine.evaluate(spec, facts, periods, data_until))
+        (version, engine.evaluate_columns(spec, facts, periods, data_until))
         for version, spec in specs
     ]
     engine_seconds = time.monotonic() - began
@@ -118,8 +118,8 @@ def _measure():
 
     computed_at = timezone.now()
     written = sum(
-        engine._store(version, periods, rows, computed_at, data_until)
-        for version, rows in evaluated
+        engine._store(version, periods, columns, computed_at, data_until)
+        for version, columns in evaluated
     )
     store_seconds = time.monotonic() - began
     wall_seconds = time.monotonic() - wall

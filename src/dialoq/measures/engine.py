@@ -14,7 +14,6 @@ fact schema, every value a bound parameter.
 """
 
 import logging
-import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,9 +113,24 @@ def evaluate(
     data_until: date,
 ) -> list[ResultRow]:
     """Return the results of one definition for every period and unit."""
+    columns = evaluate_columns(spec, facts, periods, data_until)
+    names = [name for name in columns if name != "unit_key"]
+    return [
+        ResultRow(**dict(zip(names, values, strict=True)))
+        for values in zip(*(columns[name] for name in names), strict=True)
+    ]
+
+
+def evaluate_columns(
+    spec: IndicatorSpec,
+    facts: dict[str, pa.Table],
+    periods: list[Period],
+    data_until: date,
+) -> dict[str, list]:
+    """Return the results of one definition as columns (field → values)."""
     periods = [period for period in periods if period.type in spec.periods]
     if not periods:
-        return []
+        return {}
     with duckdb.connect() as con:
         con.register("periods", _periods_table(periods))
         if spec.kind in {"ratio", "change"}:
@@ -124,8 +138,8 @@ def evaluate(
         else:
             groups = _aggregate(con, spec, facts[spec.fact])
     if not groups["cases"].size:
-        return []
-    return _rows(spec, groups)
+        return {}
+    return _columns(spec, groups)
 
 
 def _periods_table(periods: list[Period]) -> pa.Table:
@@ -678,8 +692,8 @@ def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, 
 # --- statistics per row --------------------------------------------------------
 
 
-def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
-    """Apply the statistics to the aggregated groups and return result rows."""
+def _columns(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> dict[str, list]:
+    """Apply the statistics to the aggregated groups; return result columns."""
     size = len(g["cases"])
     cases = g["cases"]
     nan = np.full(size, np.nan)
@@ -752,31 +766,31 @@ def _rows(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> list[ResultRow]:
         "reference_upper": _numbers(reference_upper),
         "decision_criterion": _numbers(criterion),
     }
-    rows = []
     merged: dict[int, dict] = {}  # one method dictionary per funnel group
-    for index in range(size):
-        row_method = method
-        group_method = group_methods[index]
-        if group_method is not None:
-            row_method = merged.setdefault(id(group_method), {**method, **group_method})
-        rows.append(
-            ResultRow(
-                unit_type=str(g["unit_type"][index]),
-                funder_id=_id(g["funder_id"][index]),
-                provider_id=_id(g["provider_id"][index]),
-                service_type_id=_id(g["service_type_id"][index]),
-                team_id=_id(g["team_id"][index]),
-                period_type=str(g["period_type"][index]),
-                period_start=_date(g["period_start"][index]),
-                period_end=_date(g["period_end"][index]),
-                stratum=str(g["stratum"][index] or ""),
-                cases=int(cases[index]),
-                evaluation=str(evaluation[index]),
-                method=row_method,
-                **{name: values[index] for name, values in columns.items()},
+    methods = [
+        method if group is None else merged.setdefault(id(group), {**method, **group})
+        for group in group_methods
+    ]
+    ids = {column: [_id(v) for v in g[column]] for column in UNIT_ID_COLUMNS}
+    unit_types = [str(v) for v in g["unit_type"]]
+    columns.update(
+        unit_type=unit_types,
+        unit_key=[
+            ":".join([unit, *("" if i is None else str(i) for i in key)])
+            for unit, *key in zip(
+                unit_types, *(ids[c] for c in UNIT_ID_COLUMNS), strict=True
             )
-        )
-    return rows
+        ],
+        **ids,
+        period_type=[str(v) for v in g["period_type"]],
+        period_start=[_date(v) for v in g["period_start"]],
+        period_end=[_date(v) for v in g["period_end"]],
+        stratum=[str(v or "") for v in g["stratum"]],
+        cases=[int(v) for v in cases],
+        evaluation=[str(v) for v in evaluation],
+        method=methods,
+    )
+    return columns
 
 
 def _t_intervals(mean, sd, cases):
@@ -1100,8 +1114,8 @@ def compute(
     computed_at = timezone.now()
     for version, spec in specs:
         report(done, total, version.display_title)
-        rows = evaluate(spec, facts, periods, data_until)
-        written += _store(version, periods, rows, computed_at, data_until)
+        columns = evaluate_columns(spec, facts, periods, data_until)
+        written += _store(version, periods, columns, computed_at, data_until)
         done += 1
     report(total, total, "")
     return ComputeSummary(
@@ -1109,8 +1123,8 @@ def compute(
     )
 
 
-def _store(version, periods, rows, computed_at, data_until) -> int:
-    """Replace the version's results for the periods with rows, atomically."""
+def _store(version, periods, columns, computed_at, data_until) -> int:
+    """Replace the version's results for the periods with new ones, atomically."""
     from .models import Result
 
     selected = Q()
@@ -1118,25 +1132,36 @@ def _store(version, periods, rows, computed_at, data_until) -> int:
         starts = [period.start for period in periods if period.type == period_type]
         selected |= Q(period_type=period_type, period_start__in=starts)
     table = Result._meta.db_table
-    columns = ["version_id", *RESULT_FIELDS, "computed_at", "data_until"]
+    names = ["version_id", *RESULT_FIELDS, "computed_at", "data_until"]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         connection.ops.quote_name(table),
-        ", ".join(connection.ops.quote_name(column) for column in columns),
-        ", ".join(["%s"] * len(columns)),
+        ", ".join(connection.ops.quote_name(name) for name in names),
+        ", ".join(["%s"] * len(names)),
     )
+    size = len(columns.get("cases", []))
     encoder = Result._meta.get_field("method")
     encoded: dict[int, Any] = {}  # rows share few method dictionaries
-
-    def method(row):
-        key = id(row.method)
-        if key not in encoded:
-            encoded[key] = encoder.get_db_prep_save(row.method, connection)
-        return encoded[key]
-
-    fields = operator.attrgetter(*RESULT_FIELDS[:-1])  # all but "method"
-    values = [
-        (version.pk, *fields(row), method(row), computed_at, data_until) for row in rows
-    ]
+    methods = []
+    for description in columns.get("method", []):
+        if id(description) not in encoded:
+            encoded[id(description)] = encoder.get_db_prep_save(description, connection)
+        methods.append(encoded[id(description)])
+    values = (
+        []
+        if not size
+        else list(
+            zip(
+                [version.pk] * size,
+                *(
+                    methods if name == "method" else columns[name]
+                    for name in RESULT_FIELDS
+                ),
+                [computed_at] * size,
+                [data_until] * size,
+                strict=True,
+            )
+        )
+    )
     with transaction.atomic():
         Result.objects.filter(version=version).filter(selected).delete()
         with connection.cursor() as cursor:
