@@ -9,7 +9,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import factories
+from tests.catalog import factories as catalog_factories
 from tests.feedback import factories as feedback_factories
+from tests.measures import results_data
 
 PUBLIC_URL_NAMES = {
     "accounts:sign_in",
@@ -59,6 +61,13 @@ OBJECT_URL_ARGUMENTS = {
     "cases:review_rate": lambda world: _review_arguments(world),
     "cases:needs_detail": lambda world: {"pk": world.case_a.pk},
     "cases:needs_assess": lambda world: {"pk": world.case_a.pk, "occasion": "start"},
+    "measures:indicator": lambda world: {"key": _indicator_key(world)},
+    "catalog:indicator": lambda world: _catalog_arguments(world, version=False),
+    "catalog:indicator_copy": lambda world: _catalog_arguments(world, version=False),
+    "catalog:version_create": lambda world: _catalog_arguments(world, version=False),
+    "catalog:version": lambda world: _catalog_arguments(world),
+    "catalog:version_edit": lambda world: _catalog_arguments(world),
+    "catalog:version_put_in_force": lambda world: _catalog_arguments(world),
 }
 
 
@@ -70,6 +79,20 @@ def _goal_arguments(world):
 def _review_arguments(world):
     review = factories.make_review(factories.make_help_plan(world.case_a))
     return {"pk": world.case_a.pk, "review_pk": review.pk}
+
+
+def _indicator_key(world):
+    """Return an indicator with a result about the funder, which outsiders lack."""
+    version = results_data.make_indicator()
+    results_data.make_result(version, "funder", funder=world.funder, cases=20)
+    return version.definition.key
+
+
+def _catalog_arguments(world, *, version=True):
+    """Return a draft of an indicator owned by the funder, which outsiders lack."""
+    draft = catalog_factories.make_indicator(world.funder, status="draft")
+    arguments = {"key": draft.definition.key}
+    return {**arguments, "version": draft.version} if version else arguments
 
 
 def _walk(patterns, namespace=None):

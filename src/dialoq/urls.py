@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("dialoq.accounts.urls")),
     path("cases/", include("dialoq.cases.urls")),
     path("feedback/", include("dialoq.feedback.urls")),
+    path("indicators/", include("dialoq.measures.urls")),
+    path("catalogue/", include("dialoq.catalog.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from dialoq.accounts.roles import Role
 from dialoq.feedback.models import SurveyResponse
-from dialoq.feedback.results import MIN_RESPONSES, quarter_start, survey_results
+from dialoq.feedback.results import min_responses, quarter_start, survey_results
 from dialoq.feedback.survey import Agreement, Aspect
 from tests import factories
 from tests.feedback.factories import make_responses
@@ -43,8 +43,8 @@ def test_each_persona_sees_only_its_organisations(world, client_for):
 
 def test_groups_below_the_threshold_are_suppressed(world, client_for):
     """Four answers show "too few answers" and no figure; five show figures."""
-    make_responses(world.case_a, MIN_RESPONSES - 1, framework_time=1)
-    make_responses(world.case_b, MIN_RESPONSES, framework_time=2)
+    make_responses(world.case_a, min_responses() - 1, framework_time=1)
+    make_responses(world.case_b, min_responses(), framework_time=2)
     response = client_for(world.people.funder).get(URL, headers=EN)
     page = response.text
     assert "Too few answers (fewer than 5)" in page

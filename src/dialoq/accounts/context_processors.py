@@ -15,6 +15,9 @@ def navigation(request):
     items = [(_("Start"), reverse("start"))]
     if scoping.has_permission(user, Action.VIEW_CASE):
         items.append((_("Cases"), reverse("cases:list")))
+    if scoping.has_permission(user, Action.VIEW_AGGREGATES):
+        items.append((_("Indicators"), reverse("measures:dashboard")))
+        items.append((_("Catalogue"), reverse("catalog:framework")))
     if scoping.has_permission(user, Action.VIEW_ACCESS_LOG):
         items.append((_("Access log"), reverse("cases:access_log")))
     if scoping.is_global(user, Action.ADMINISTER):

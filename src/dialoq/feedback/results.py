@@ -17,10 +17,16 @@ from dialoq.accounts.models import Organisation
 from dialoq.accounts.roles import Action, OrganisationKind, Role
 from dialoq.catalog.models import ServiceType
 from dialoq.feedback.survey import ITEMS, Agreement, Aspect, items_of
+from dialoq.measures.disclosure import OutputKind, threshold
 
-# Groups (and aspects within a group) with fewer respondents are suppressed.
-# Free text is shown only for groups at least this large.
-MIN_RESPONSES = 5
+
+def min_responses() -> int:
+    """Return the fewest respondents a group or aspect needs to be shown.
+
+    The threshold of the one disclosure policy for distributions; free text
+    is shown only for groups that also reach its threshold for free text.
+    """
+    return threshold(OutputKind.DISTRIBUTION)
 
 
 @dataclass
@@ -73,7 +79,7 @@ def aspect_result(aspect, rows) -> AspectResult:
         given = [row[name] for name in fields if row[name] is not None]
         respondents += bool(given)
         answers.extend(given)
-    if respondents < MIN_RESPONSES:
+    if respondents < min_responses():
         return AspectResult(aspect=aspect, suppressed=True)
     count = len(answers)
     return AspectResult(
@@ -98,19 +104,20 @@ def survey_results(responses, *, today, free_text_providers=()) -> list[GroupRes
         groups[(row["provider_id"], row["service_type_id"], start)].append(row)
     providers = Organisation.objects.in_bulk({key[0] for key in groups})
     service_types = ServiceType.objects.in_bulk({key[1] for key in groups})
-    results = []
+    results, minimum = [], min_responses()
+    free_text_minimum = threshold(OutputKind.FREE_TEXT)
     for (provider_id, service_type_id, start), rows in groups.items():
         result = GroupResult(
             provider=providers[provider_id],
             service_type=service_types[service_type_id],
             year=start.year,
             quarter=(start.month - 1) // 3 + 1,
-            suppressed=len(rows) < MIN_RESPONSES,
+            suppressed=len(rows) < minimum,
         )
         if not result.suppressed:
             result.respondents = len(rows)
             result.aspects = [aspect_result(aspect, rows) for aspect in Aspect]
-            if provider_id in free_text_providers:
+            if provider_id in free_text_providers and len(rows) >= free_text_minimum:
                 texts = [row["free_text"] for row in rows if row["free_text"]]
                 secrets.SystemRandom().shuffle(texts)
                 result.free_texts = texts

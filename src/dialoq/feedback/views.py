@@ -19,8 +19,8 @@ from dialoq.feedback.actions import (
 from dialoq.feedback.forms import ResultsFilterForm
 from dialoq.feedback.models import SurveyResponse
 from dialoq.feedback.results import (
-    MIN_RESPONSES,
     free_text_provider_ids,
+    min_responses,
     survey_results,
 )
 
@@ -102,7 +102,7 @@ def survey_results_page(request):
         today=timezone.localdate(),
         free_text_providers=free_text_provider_ids(request.user),
     )
-    context = {"filters": filters, "results": results, "minimum": MIN_RESPONSES}
+    context = {"filters": filters, "results": results, "minimum": min_responses()}
     template = "feedback/survey_results.html"
     if request.headers.get("HX-Request"):
         template += "#results"
