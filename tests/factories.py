@@ -130,3 +130,46 @@ def make_contact(case, **fields):
     }
     defaults.update(fields)
     return Contact.objects.create(case=case, **defaults)
+
+
+def make_goal_rating(review, goal, perspective, level, **fields):
+    from dialoq.cases.models import GoalRating
+
+    return GoalRating.objects.create(
+        review=review, goal=goal, perspective=perspective, level=level, **fields
+    )
+
+
+def make_need_dimension(key=None, **fields):
+    from dialoq.cases.models import NeedDimension
+
+    key = key or f"need-{next(_sequence)}"
+    fields.setdefault("name", key.replace("-", " ").title())
+    return NeedDimension.objects.create(key=key, **fields)
+
+
+def make_need_assessment(case, occasion, assessed_on, ratings):
+    """Return a need assessment; ratings maps dimensions to (level, relevant)."""
+    from dialoq.cases.models import NeedAssessment, NeedRating
+
+    assessment = NeedAssessment.objects.create(
+        case=case, occasion=occasion, assessed_on=assessed_on
+    )
+    for dimension, (level, relevant) in ratings.items():
+        NeedRating.objects.create(
+            assessment=assessment, dimension=dimension, level=level, relevant=relevant
+        )
+    return assessment
+
+
+def make_survey_response(case, period, **answers):
+    """Return an anonymous survey answer about the case's organisations."""
+    from dialoq.feedback.models import SurveyResponse
+
+    return SurveyResponse.objects.create(
+        funder=case.funder,
+        provider=case.provider,
+        service_type=case.service_type,
+        period=period,
+        **answers,
+    )
