@@ -137,9 +137,14 @@ def _measure():
                 and column in facts[name].column_names
             ][:3]
             sums = ", ".join(f'SUM("{column}")' for column in numbers) or "0"
+            units = [
+                column
+                for column in ("funder_id", "provider_id", "service_type_id", "team_id")
+                if column in facts[name].column_names
+            ]
             con.sql(
                 f"""
-                SELECT funder_id, provider_id, DATE_TRUNC('month', "{period_date}"),
+                SELECT {", ".join(units)}, DATE_TRUNC('month', "{period_date}"),
                        COUNT(*), {sums}
                 FROM {name} GROUP BY ALL
                 """  # noqa: S608
