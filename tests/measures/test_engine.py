@@ -212,9 +212,14 @@ def test_median_of_an_ordinal_value_per_stratum():
 
 
 def test_mean_of_an_ordinal_scale_is_refused():
+    from django.utils import translation
+
     from dialoq.measures.conditions import DefinitionError
 
-    with pytest.raises(DefinitionError, match="medians and shares"):
+    with (
+        translation.override("en"),
+        pytest.raises(DefinitionError, match="medians and shares"),
+    ):
         parse_spec(
             {
                 "fact": "need_changes",
@@ -519,7 +524,7 @@ def test_median_and_interval_from_histograms_equal_median_estimate():
     assert checked == 6
 
 
-def test_median_of_continuous_values_uses_values_rounded_to_two_decimals():
+def test_median_of_continuous_values_uses_values_rounded_to_one_decimal():
     from dialoq.measures.statistics import median_estimate
 
     rng = np.random.default_rng(5)
@@ -541,8 +546,8 @@ def test_median_of_continuous_values_uses_values_rounded_to_two_decimals():
         }
     )
     whole = one(evaluate(spec, {"outcomes": outcomes}, [JANUARY], UNTIL))
-    estimate = median_estimate(np.round(values, 2))
+    estimate = median_estimate(np.round(values, 1))
     assert whole.value == pytest.approx(estimate.value)
     assert whole.ci_lower == pytest.approx(estimate.lower)
     assert whole.ci_upper == pytest.approx(estimate.upper)
-    assert abs(whole.value - np.median(values)) <= 0.005
+    assert abs(whole.value - np.median(values)) <= 0.05

@@ -245,7 +245,7 @@ def time_series(
 
     legend = [
         ("line", SERIES, "", _("value")),
-        ("band", BAND, "", _("95 % confidence interval"))
+        ("band", BAND, "", _("%(level)s confidence interval") % {"level": "95 %"})
         if any(point.lower is not None for point in points)
         else None,
         ("line", HIGHLIGHT, "6 4", _("target")) if target is not None else None,

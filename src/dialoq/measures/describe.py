@@ -16,6 +16,7 @@ from datetime import date
 from functools import cache
 
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -134,8 +135,8 @@ def describe(spec: IndicatorSpec) -> list[Statement]:
             )
         )
     statements += [
-        Statement(_("Scale level"), str(SCALE_LABELS[spec.scale]).capitalize()),
-        Statement(_("Unit"), str(UNIT_LABELS[spec.unit]).capitalize()),
+        Statement(_("Scale level"), capfirst(str(SCALE_LABELS[spec.scale]))),
+        Statement(_("Unit"), capfirst(str(UNIT_LABELS[spec.unit]))),
         Statement(_("Direction"), str(DIRECTION_TEXTS[spec.direction])),
         _reference(spec),
     ]

@@ -196,7 +196,7 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
 
     Two steps keep this fast: the fact rows are first summed per month and
     finest unit (funder × provider × service type × team × stratum; for a
-    median also per value rounded to two decimals, a histogram), then the
+    median also per value rounded to one decimal, a histogram), then the
     small monthly table is
     rolled up into every period and unit type with GROUPING SETS. Counts and
     sums add up exactly; a median is read off the cumulative histogram.
@@ -219,7 +219,7 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
                {stratum} AS stratum,
                CAST(DATE_TRUNC('month', CAST(f."{spec.period_date}" AS DATE)) AS DATE)
                  AS month,
-               {"ROUND(" + value + ", 2) AS value," if histogram else ""}
+               {"ROUND(" + value + ", 1) AS value," if histogram else ""}
                COUNT(*) AS rows_,
                SUM(CASE WHEN {numerator} THEN 1 ELSE 0 END) AS numerator,
                {"SUM(f._p)" if spec.kind == "oe" else "NULL"} AS expected,
