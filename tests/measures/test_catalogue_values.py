@@ -115,6 +115,27 @@ def test_planned_endings(catalogue):
     assert result.evaluation == "not_evaluable"  # 4 cases, fewer than 5
 
 
+def test_reentry_within_12_months(catalogue):
+    """Of 3 planned endings whose 12 months are over, 1 had a new case → 1/3.
+
+    Left out: a planned ending whose 12 months are not over (empty), and a
+    dropout (not planned).
+    """
+    cases = fact(
+        "cases",
+        [
+            closed_case(planned_ending=True, reentry_within_12_months=True),
+            closed_case(planned_ending=True, reentry_within_12_months=False),
+            closed_case(planned_ending=True, reentry_within_12_months=False),
+            closed_case(planned_ending=True, reentry_within_12_months=None),
+            closed_case(planned_ending=False, reentry_within_12_months=True),
+        ],
+    )
+    result = whole(catalogue, "reentry-within-12-months", {"cases": cases})
+    assert (result.numerator, result.cases) == (1, 3)
+    assert result.value == pytest.approx(1 / 3)
+
+
 def test_planned_endings_risk_adjusted(catalogue):
     """Every case-mix pattern ends as planned 3 times in 4, so p̂ = 0.75 for all.
 

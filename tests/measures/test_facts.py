@@ -274,8 +274,43 @@ def test_a_closed_case_with_every_value_written_out(district):
             "goals": 3,  # of the last plan, not the two of the first
             "goals_reached": 2,  # g1 by the funder, g3 by the provider
             "subsistence_benefit_per_month": None,
+            # Ended more than 12 months ago, and no later case of the person.
+            "reentry_within_12_months": False,
         }
     )
+
+
+def test_reentry_is_known_once_a_new_case_exists_or_12_months_passed(world):
+    today = timezone.localdate()
+    first = factories.make_case(
+        world.funder,
+        world.provider_a,
+        status="closed",
+        referred_on=today - timedelta(days=400),
+        started_on=today - timedelta(days=390),
+        ended_on=today - timedelta(days=200),
+        closure_reason="planned",
+    )
+    again = factories.make_case(
+        world.funder,
+        world.provider_b,
+        beneficiary=first.beneficiary,
+        referred_on=today - timedelta(days=100),
+        started_on=today - timedelta(days=90),
+    )
+    recent = factories.make_case(
+        world.funder,
+        world.provider_a,
+        status="closed",
+        referred_on=today - timedelta(days=300),
+        started_on=today - timedelta(days=290),
+        ended_on=today - timedelta(days=30),
+        closure_reason="planned",
+    )
+    rows = by(load_fact("cases"), "case_id")
+    assert rows[first.pk]["reentry_within_12_months"] is True
+    assert rows[recent.pk]["reentry_within_12_months"] is None  # not over yet
+    assert rows[again.pk]["reentry_within_12_months"] is None  # still running
 
 
 def test_a_running_case_counts_its_duration_to_the_window_end(district):

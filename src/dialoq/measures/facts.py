@@ -149,6 +149,11 @@ FACTS: dict[str, Fact] = {
                 "number",
                 _("subsistence benefits per month (SGB II)"),
             ),
+            Column(
+                "reentry_within_12_months",
+                "boolean",
+                _("a new case of the same person within 12 months of the end"),
+            ),
         ),
         _fact(
             "goal_ratings",
@@ -380,6 +385,10 @@ def load_fact(
       without a plan); ``goals_reached`` those of them rated 0 or more at the
       final review, by the funder or, for a goal the funder did not rate, by
       the provider (empty if neither rated a goal).
+      ``reentry_within_12_months`` is true when the same person has another
+      case referred within 12 months after this one ended, false when 12
+      months have passed without one, empty while the case runs or the 12
+      months are not over.
     - ``goal_ratings`` and ``outcomes``: the final review of closed cases, the
       last one recorded should there be more. ``levels_agree`` is empty where
       only one perspective rated the goal. The T-score is the one of
@@ -567,6 +576,7 @@ def _derive_params(start, end) -> dict:
         "start": start or FAR_PAST,
         "end": end or FAR_FUTURE,
         "until": min(end, today) if end else today,
+        "today": today,
         "days_per_month": DAYS_PER_MONTH,
         "minimum_months": MINIMUM_MONTHS_FOR_CONTACT_RATE,
         "integrations": [str(outcome) for outcome in INTEGRATIONS],
@@ -674,6 +684,16 @@ _CASES = _Extraction(
                ))
             GROUP BY f.case_id, r.help_plan_id
         ),
+        next_case AS (
+            SELECT c1.id AS case_id, MIN(c2.referred_on) AS next_referred_on
+            FROM cases_case AS c1
+            JOIN cases_case AS c2
+              ON c2.beneficiary_id = c1.beneficiary_id
+             AND c2.id <> c1.id
+             AND c2.referred_on >= c1.ended_on
+            WHERE c1.ended_on IS NOT NULL
+            GROUP BY c1.id
+        ),
         initial_need AS (
             SELECT a.case_id, AVG(CAST(r.level AS DOUBLE PRECISION)) AS initial_need
             FROM cases_needassessment AS a
@@ -697,17 +717,23 @@ _CASES = _Extraction(
                     THEN reached.goals_rated END AS goals_rated,
                CASE WHEN reached.help_plan_id = np.plan_id
                     THEN reached.goals_reached END AS goals_reached,
-               initial_need.initial_need
+               initial_need.initial_need,
+               {_stored("next_case.next_referred_on")} AS next_referred_on
         FROM cases_case AS c
         LEFT JOIN contacts ON contacts.case_id = c.id
         LEFT JOIN newest_plan AS np ON np.case_id = c.id
         LEFT JOIN plan_goals AS pg ON pg.plan_id = np.plan_id
         LEFT JOIN reached ON reached.case_id = c.id
         LEFT JOIN initial_need ON initial_need.case_id = c.id
+        LEFT JOIN next_case ON next_case.case_id = c.id
         WHERE {{window}}
     """,
     window=_Window(opens="c.referred_on", closes="c.ended_on"),
-    types=(("contact_minutes", "integer"), ("goals_rated", "integer")),
+    types=(
+        ("contact_minutes", "integer"),
+        ("goals_rated", "integer"),
+        ("next_referred_on", "date"),
+    ),
     derive=f"""
         WITH timed AS (
             SELECT *,
@@ -746,7 +772,11 @@ _CASES = _Extraction(
                service_hours * rate_per_hour AS cost,
                goals,
                CASE WHEN goals_rated > 0 THEN goals_reached END AS goals_reached,
-               subsistence_benefit_per_month
+               subsistence_benefit_per_month,
+               CASE WHEN ended_on IS NULL THEN NULL
+                    WHEN next_referred_on <= ended_on + INTERVAL 12 MONTH THEN TRUE
+                    WHEN ended_on + INTERVAL 12 MONTH <= $today THEN FALSE
+               END AS reentry_within_12_months
         FROM monthly
     """,
 )
