@@ -28,6 +28,8 @@ from dialoq.feedback.models import (
     SurveyInvitation,
     hash_token,
 )
+from dialoq.feedback.results import min_responses
+from dialoq.measures.disclosure import OutputKind, threshold
 
 TOKEN_MAX_LENGTH = 64
 UNKNOWN, TOO_MANY = "unknown", "too_many"
@@ -158,7 +160,12 @@ def survey(request, token):
             return redirect("feedback:thanks")
     except LinkUnusable as problem:
         return _link_problem(request, problem.reason)
-    context = {"form": form, "invitation": invitation}
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "minimum": min_responses(),
+        "free_text_minimum": max(min_responses(), threshold(OutputKind.FREE_TEXT)),
+    }
     return render(request, "feedback/survey.html", context)
 
 
