@@ -421,9 +421,11 @@ def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
         if kind == "boolean":
             expression = f"CAST(COALESCE({column}, FALSE) AS DOUBLE)"
         elif kind in {"integer", "number"}:
+            # Rounded to one decimal, so that cases share patterns; missing
+            # values take the mean.
             expression = (
-                f"COALESCE(CAST({column} AS DOUBLE), "
-                f"AVG(CAST({column} AS DOUBLE)) OVER (), 0)"
+                f"ROUND(COALESCE(CAST({column} AS DOUBLE), "
+                f"AVG(CAST({column} AS DOUBLE)) OVER (), 0), 1)"
             )
         else:
             expression = f"COALESCE(CAST({column} AS VARCHAR), '?')"
