@@ -5,29 +5,28 @@ import math
 from collections import Counter
 
 import pytest
-from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from dialoq.accounts.models import Membership
 from dialoq.accounts.roles import Role
-from dialoq.cases.models import Case, CaseStatus, Goal, GoalRating, Review
+from dialoq.cases.models import (
+    Case,
+    CaseStatus,
+    Contact,
+    Goal,
+    GoalRating,
+    NeedDimension,
+    NeedRating,
+    Review,
+)
 from dialoq.demo import calibration, district, loader
-
-CASES = 600
-SEED = 7
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Load a small demo once for the module, inside a transaction undone afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        loader.load(cases=CASES, seed=SEED, out=io.StringIO())
-        yield
-        transaction.set_rollback(True)
+from dialoq.feedback.models import SurveyResponse
+from tests.demo.conftest import CASES, SEED
 
 
 def _fingerprint():
-    return list(
+    cases = list(
         Case.objects.order_by("reference").values_list(
             "reference",
             "service_type__key",
@@ -36,20 +35,29 @@ def _fingerprint():
             "ended_on",
             "closure_reason",
             "beneficiary__pseudonym",
+            "subsistence_benefit_per_month",
         )
     )
+    contacts = Contact.objects.aggregate(Count("id"), Sum("duration_minutes"))
+    needs = NeedRating.objects.aggregate(Count("id"), Sum("level"))
+    survey = sorted(
+        SurveyResponse.objects.values_list("id", "period", "position_respect")
+    )
+    return cases, contacts, needs, survey
 
 
 def test_same_seed_gives_same_data_other_seed_differs(demo, db):
-    """Reset and reload with the seed reproduces the cases; another seed does not."""
+    """Reset and reload with the seed reproduces all rows; another seed does not."""
     first = _fingerprint()
     assert loader.is_loaded()
 
     loader.reset_database()
     assert not loader.is_loaded()
     assert not Case.objects.exists()
+    assert not NeedDimension.objects.exists()
     loader.load(cases=CASES, seed=SEED, out=io.StringIO())
     assert _fingerprint() == first
+    assert NeedDimension.objects.exists()
 
     loader.reset_database()
     loader.load(cases=CASES, seed=SEED + 1, out=io.StringIO())

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 # --- Time frame -------------------------------------------------------------
 
-# The demo holds the cases active at some time in the last three years (the
-# official case count is "open at year end plus ended during the year", §1.1).
-WINDOW_DAYS = 3 * 365  # [A] three years, as asked of the demo
+# The demo holds the cases active at some time in the last four years (the
+# official case count is "open at year end plus ended during the year", §1.1):
+# three years of results, as asked of the demo, and the year before them,
+# which the year-on-year key figures (K1, K3) compare with.
+WINDOW_DAYS = 4 * 365  # [A]
 # Referrals are simulated this long before the window, so that every help
 # still running when the window opens is included (no help lasts longer).
-HISTORY_DAYS = 22 * 365
+HISTORY_DAYS = 21 * 365
 DAYS_PER_MONTH = 30.4375  # average Gregorian month
 MINIMUM_DURATION_DAYS = 7  # [A] shortest help recorded
 YOUTH_WELFARE_AGE_LIMIT = 21  # [A] help for young adults usually ends at 21 (§ 41)
@@ -339,8 +341,11 @@ JOBCENTER_HOUSEHOLDS = {
     "other": 0.09,
 }
 
-# Days from referral to start of help: minimum plus gamma(shape 2, scale) [A].
-REFERRAL_LAG = {"youth_office": (7, 10.0), "jobcenter": (5, 6.0)}
+# Days from referral to the first contact, which starts the help: minimum
+# plus gamma(shape 2, scale) [A]. About 82 % of youth-welfare helps and 91 %
+# of SGB II measures start within 10 working days (about 14 calendar days);
+# a provider's start delay multiplies the scale (:mod:`.providers`).
+REFERRAL_LAG = {"youth_office": (3, 3.5), "jobcenter": (2, 3.0)}
 # Status of a referral whose help has not started, by days since referral [A].
 REFERRAL_DAYS = 10
 INTAKE_DAYS = 25
@@ -352,37 +357,47 @@ REVIEW_INTERVAL_DAYS = 183
 FIRST_REVIEW_DAYS = (90, 183)  # [A] earlier in the first months (§7.1)
 EARLIEST_REVIEW_DAYS = 60  # [A] no review in the first two months
 LAST_REVIEW_BEFORE_END_DAYS = 30  # [A] a closing review replaces a later one
-# Delay of a review after its due date: 15 % are held 1-3 months late [A]
-# (§7.1), the rest within days.
+# Timing of a review against its due date [A] (§7.1: "for example 15 %
+# overdue by 1-3 months"): 15 % are held late, two thirds of them 30-90 days
+# late and one third 1-29 days late (exponential, mean 10 days); the others
+# are held on the due date or up to two weeks before it. A provider's late
+# reviews multiply the odds of being late (:mod:`.providers`).
 LATE_REVIEW_SHARE = 0.15
 LATE_REVIEW_DAYS = (30, 90)
-PUNCTUAL_REVIEW_MEAN_DAYS = 6.0  # [A] exponential, below 30 days
+SLIGHTLY_LATE_SHARE = 1 / 3  # of the late reviews
+SLIGHTLY_LATE_MEAN_DAYS = 10.0
+EARLY_REVIEW_DAYS = 14
 # Open cases today: 15 % overdue by 1-3 months (§7.1 [A]), 5 % overdue by a
 # few days, the rest due within the next six months [A].
 OPEN_OVERDUE_SHARE = 0.15
 OPEN_SLIGHTLY_OVERDUE_SHARE = 0.05
 # The plan is rewritten (new version) at every second review, about yearly [A].
 REVIEWS_PER_PLAN_VERSION = 2
-BENEFICIARY_PARTICIPATED = 0.92  # [A]
+BENEFICIARY_PARTICIPATED = 0.93  # [A]; providers shift its logit
 BENEFICIARY_AGREED = 0.90  # [A] of those who took part
 
 # Agreed service hours (Fachleistungsstunden) per month for help paid by the
 # hour [A]; day-rate help (residential, day groups, foster care, AGH,
-# activation courses) has none. Each plan varies by a lognormal factor.
+# activation courses) has none. Each plan varies by a lognormal factor. For
+# comparison, SPFH cost about 7,450 EUR per counted case in 2016 (§1.5 [D]);
+# counted cases are those open at year end plus those ended, so with 16
+# months of help that is about 13,000 EUR per year of help, or 18 hours a
+# month at the 2016 rate of about 60 EUR [D]. The demo's 14 agreed hours
+# (3.5 a week) are at the lower end, so that a visit lasts about 3-4 hours.
 SERVICE_HOURS_PER_MONTH = {
-    "hze-27-flexibel": 20,
+    "hze-27-flexibel": 10,
     "hze-29-gruppenarbeit": 8,
-    "hze-30-erziehungsbeistand": 16,
-    "hze-31-spfh": 30,
-    "hze-35-ise": 40,
-    "eh-35a-ambulant": 20,
-    "sgb2-16a-schuldnerberatung": 4,
-    "sgb2-16a-psychosozial": 6,
+    "hze-30-erziehungsbeistand": 9,
+    "hze-31-spfh": 14,
+    "hze-35-ise": 22,
+    "eh-35a-ambulant": 9,
+    "sgb2-16a-schuldnerberatung": 3,
+    "sgb2-16a-psychosozial": 5,
     "sgb2-16a-suchtberatung": 4,
-    "sgb2-16e": 8,
-    "sgb2-16h": 8,
-    "sgb2-16i": 8,
-    "sgb2-16k": 8,
+    "sgb2-16e": 5,
+    "sgb2-16h": 6,
+    "sgb2-16i": 5,
+    "sgb2-16k": 5,
 }
 SERVICE_HOURS_SPREAD = 0.3
 
@@ -419,13 +434,221 @@ BENEFICIARY_RATING_MISSING = 0.20  # [A] reviews without the beneficiary's view
 BENEFICIARY_RATING_DAYS = 7  # [A] the beneficiary rates up to a week later
 RATING_TIME = "09:00:00"  # [A] time of day (UTC) the ratings are recorded
 
+# --- Difficulty of a case -----------------------------------------------------
+
+# A hidden difficulty (standard normal over all cases) links the ending, the
+# need at intake and the provider a case goes to [A]: helps that end as
+# planned were on average DIFFICULTY_GAP sd easier than the others, so the
+# need at intake predicts the ending, as risk adjustment assumes.
+DIFFICULTY_GAP = 0.8
+
+# --- Contacts and service hours -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactCalibration:
+    """Documented contacts of one service type."""
+
+    per_month: float  # contacts per month of help
+    kinds: dict  # share of each contact kind
+    minutes: float = 0.0  # mean minutes, for help without agreed hours
+
+
+# Documented contacts per month of help and their kinds [A]: ambulant help
+# about weekly (SPFH a little more, ISE twice weekly, group work weekly);
+# day-rate help (residential, day groups, foster care, AGH, activation
+# courses) documents only the contacts beyond everyday care, such as work
+# with the parents or the foster family and key-worker talks. SGB II
+# measures follow the contact rhythm of counselling (§7.3: every 4-8 weeks
+# in the Jobcenter, more often at the provider).
+_HOME = {"home_visit": 0.6, "face_to_face": 0.25, "phone": 0.15}
+_TALKS = {"face_to_face": 0.6, "home_visit": 0.2, "phone": 0.2}
+_PARENTS = {"face_to_face": 0.55, "home_visit": 0.2, "phone": 0.25}
+_COUNSELLING = {"face_to_face": 0.7, "phone": 0.25, "group": 0.05}
+CONTACTS = {
+    "hze-27-flexibel": ContactCalibration(3.0, _HOME),
+    "hze-29-gruppenarbeit": ContactCalibration(
+        4.0, {"group": 0.8, "face_to_face": 0.1, "phone": 0.1}
+    ),
+    "hze-30-erziehungsbeistand": ContactCalibration(3.0, _TALKS),
+    "hze-31-spfh": ContactCalibration(4.0, _HOME),
+    "hze-32-tagesgruppe": ContactCalibration(1.0, _PARENTS, minutes=60),
+    "hze-33-vollzeitpflege": ContactCalibration(
+        0.5, {"home_visit": 0.8, "phone": 0.2}, minutes=90
+    ),
+    "hze-34-heimerziehung": ContactCalibration(0.75, _PARENTS, minutes=75),
+    "hze-35-ise": ContactCalibration(6.0, _TALKS),
+    "eh-35a-ambulant": ContactCalibration(
+        3.0, {"face_to_face": 0.8, "group": 0.1, "phone": 0.1}
+    ),
+    "eh-35a-stationaer": ContactCalibration(0.75, _PARENTS, minutes=75),
+    "sgb2-16-aktivierung": ContactCalibration(
+        2.0, {"group": 0.5, "face_to_face": 0.4, "phone": 0.1}, minutes=60
+    ),
+    "sgb2-16a-schuldnerberatung": ContactCalibration(1.5, _COUNSELLING),
+    "sgb2-16a-psychosozial": ContactCalibration(2.5, _COUNSELLING),
+    "sgb2-16a-suchtberatung": ContactCalibration(2.5, _COUNSELLING),
+    "sgb2-16d-agh": ContactCalibration(
+        1.0, {"face_to_face": 0.8, "phone": 0.2}, minutes=45
+    ),
+    "sgb2-16e": ContactCalibration(2.0, _COUNSELLING),
+    "sgb2-16h": ContactCalibration(3.0, _COUNSELLING),
+    "sgb2-16i": ContactCalibration(2.0, _COUNSELLING),
+    "sgb2-16k": ContactCalibration(2.5, _COUNSELLING),
+}
+# A phone call takes a quarter of the time of a meeting [A]; the minutes of
+# the other contacts follow from the agreed hours of the help plan.
+CONTACT_KIND_LENGTH = {
+    "face_to_face": 1.0,
+    "home_visit": 1.0,
+    "group": 1.0,
+    "phone": 0.25,
+}
+CONTACT_MINUTES_SPREAD = 0.35  # [A] lognormal
+# Share of the agreed hours delivered (appointments fall through) [A].
+DELIVERED_SHARE = 0.9
+# At most this many contacts per case [A], so that a million cases stay
+# loadable: a longer help has fewer, somewhat longer contacts (up to a
+# quarter longer) and so a lower density and fewer hours than calibrated.
+MAX_CONTACTS_PER_CASE = 40
+MAX_CONTACT_STRETCH = 1.25
+MAX_CONTACT_MINUTES = 8 * 60
+
+# Reference rates (EUR, 2025 level) [A]. Help paid by the hour has a rate per
+# Fachleistungsstunde in the usual range of 55-75 EUR. Help paid by the day
+# has a daily rate (per calendar day of help: Heimerziehung 180 EUR, i.e.
+# about 65,700 EUR a year, within the 55,000-75,000 EUR of §7.1; Vollzeit-
+# pflege 48 EUR, 17,500 EUR a year, within 15,000-20,000 EUR of §7.1); its
+# rate per hour converts the daily rate to the documented contact hours:
+# daily rate × 365.25 / 12 / expected contact hours per month, so that the
+# hours times the rate give the cost of the days.
+RATE_PER_SERVICE_HOUR = {
+    "hze-27-flexibel": 62.0,
+    "hze-29-gruppenarbeit": 58.0,
+    "hze-30-erziehungsbeistand": 63.0,
+    "hze-31-spfh": 65.0,
+    "hze-35-ise": 68.0,
+    "eh-35a-ambulant": 60.0,
+    "sgb2-16a-schuldnerberatung": 55.0,
+    "sgb2-16a-psychosozial": 58.0,
+    "sgb2-16a-suchtberatung": 58.0,
+    "sgb2-16e": 56.0,
+    "sgb2-16h": 60.0,
+    "sgb2-16i": 56.0,
+    "sgb2-16k": 57.0,
+}
+DAILY_RATE = {
+    "hze-32-tagesgruppe": 85.0,  # 125 EUR per day attended, 250 days a year
+    "hze-33-vollzeitpflege": 48.0,
+    "hze-34-heimerziehung": 180.0,
+    "eh-35a-stationaer": 195.0,
+    "sgb2-16-aktivierung": 25.0,  # about 760 EUR a month
+    "sgb2-16d-agh": 12.0,  # about 365 EUR a month, incl. the allowance
+}
+
+
+def contact_hours_per_month(key: str) -> float:
+    """Return the expected documented contact hours per month of a service type."""
+    contacts = CONTACTS[key]
+    if key in SERVICE_HOURS_PER_MONTH:
+        return SERVICE_HOURS_PER_MONTH[key] * DELIVERED_SHARE
+    length = sum(
+        share * CONTACT_KIND_LENGTH[kind] for kind, share in contacts.kinds.items()
+    )
+    return contacts.per_month * contacts.minutes * length / 60
+
+
+def rate_per_hour(key: str) -> float | None:
+    """Return the reference rate per service hour of a service type (EUR)."""
+    if key in RATE_PER_SERVICE_HOUR:
+        return RATE_PER_SERVICE_HOUR[key]
+    if key in DAILY_RATE:
+        month = DAILY_RATE[key] * DAYS_PER_MONTH
+        return round(month / contact_hours_per_month(key), 2)
+    return None
+
+
+# --- Need assessments -------------------------------------------------------------
+
+# Needs are rated on the dimensions of the case's code book (1 = severe
+# need … 7 = no need, a resource) at the start and at closure [A].
+NEED_ASSESSED_AT_START = 0.95  # share of started cases
+NEED_ASSESSED_AT_CLOSURE = {"planned": 0.92, "other": 0.70}  # of closed cases
+NEED_RELEVANT = 0.65  # share of dimensions marked relevant (at least two)
+NEED_START_MEAN = 3.0  # relevant dimensions at intake
+NEED_START_SPREAD = 1.0  # between dimensions of a case
+NEED_DIFFICULTY = 0.6  # a harder case (+1 sd) starts this much lower
+NEED_IRRELEVANT_MEAN = 5.5  # dimensions not relevant for the help
+# Change at closure (closure minus intake; positive = less need) by ending.
+NEED_CHANGE = {
+    PLANNED: 1.4,
+    DROPOUT_BENEFICIARY: 0.2,
+    DROPOUT_PROVIDER: 0.3,
+    DROPOUT_FUNDER: 0.4,
+    CHANGE_OF_RESPONSIBILITY: 0.7,
+    OTHER: 0.7,
+}
+NEED_CHANGE_SPREAD = 1.0
+
+# --- Satisfaction survey --------------------------------------------------------
+
+# After a review (or the closing review) within the window, the beneficiary
+# answers the anonymous survey with this probability, up to three weeks
+# later [A].
+SURVEY_RESPONSE = 0.30
+SURVEY_DAYS = 21
+SURVEY_NO_ANSWER = 0.04  # [A] an item left blank
+# Share agreeing (4 or 5) per statement [A], anchored on the DGSF evaluation
+# (over 85 % full agreement on being accepted, §5 [V]) and the BA survey
+# (friendliness rated good by about 75-80 %, counselling by about 50 %, §5
+# [V-2nd]).
+SURVEY_AGREEMENT = {
+    "framework_time": 0.78,
+    "framework_reachable": 0.74,
+    "position_respect": 0.88,
+    "position_say": 0.76,
+    "relationship_atmosphere": 0.84,
+    "relationship_engagement": 0.82,
+    "relationship_trust": 0.80,
+    "competence_expertise": 0.83,
+    "competence_advice": 0.75,
+    "benefit_situation": 0.66,
+    "benefit_independence": 0.60,
+}
+# A latent answer: person (shared by the items) and item noise, each with the
+# given sd (together 1), cut at the thresholds into the answers 1-5; "agrees"
+# is above the third threshold. Planned endings answer more favourably.
+SURVEY_PERSON_SD = 0.8
+SURVEY_ITEM_SD = 0.6
+SURVEY_THRESHOLDS = (-1.6, -0.8, 0.0, 1.0)
+SURVEY_ENDING_SHIFT = {"planned": 0.2, "dropout": -0.5, "other": 0.0}
+
+# --- Subsistence benefits (SGB II) -----------------------------------------------
+
+# Benefits for subsistence (without housing and heating) paid to the
+# household per month, from the Regelbedarfe since 1 January 2024 [V]
+# (jobcenter-alb-donau.de/regelbedarf: 563 EUR single or single parent, 506
+# EUR each partner, 451 EUR adults under 25 at their parents', children
+# 357/390/471 EUR) [D]; assumptions [A]: 1-3 children (45/35/20 %) at
+# 150 EUR each net of the child benefit counted as the child's income, the
+# single-parent supplement of 36 % of 563 EUR, and 30 % of households with an
+# income that reduces the benefit by 20-80 %.
+REGELBEDARF_SINGLE = 563.0
+REGELBEDARF_PARTNER = 506.0
+REGELBEDARF_YOUNG_ADULT = 451.0
+SINGLE_PARENT_SUPPLEMENT = 0.36 * REGELBEDARF_SINGLE
+CHILD_BENEFIT_NET = 150.0
+CHILDREN = {1: 0.45, 2: 0.35, 3: 0.20}
+WITH_INCOME = 0.30
+INCOME_REDUCTION = (0.2, 0.8)
+
 # --- Staff ------------------------------------------------------------------
 
-# Cases (over the three years) per person [A]: an ASD worker has about 50
+# Cases (over the four years) per person [A]: an ASD worker has about 50
 # open HzE cases; Jobcenter Fallmanagement about 1:100 (targets 1:75 / 1:150,
 # §6 [V]); a provider's caseworker about 10-15 families at a time.
-CASES_PER_CASE_MANAGER = {"youth_office": 120, "jobcenter": 250}
-CASES_PER_CASEWORKER = 30
+CASES_PER_CASE_MANAGER = {"youth_office": 150, "jobcenter": 330}
+CASES_PER_CASEWORKER = 38
 MINIMUM_TEAM_SIZE = 3
 # 47.4 % work full-time; 83,857 FTE / 115,308 persons = 0.73 FTE per head
 # [V]/[D] (HzE staff 2020, §1.2); part-time fractions [A].

@@ -4,7 +4,7 @@ Everything here is pure numpy: the loader passes a seeded generator and the
 database ids, and writes what comes back. Dates are whole days relative to
 today (0 = today, negative = past).
 
-Cases are those active at some time in the last three years, like the official
+Cases are those active at some time in the last four years, like the official
 case count (open at year end plus ended during the year). Their help plans,
 goals, reviews and ratings are drawn chunk by chunk in :mod:`.planning`.
 """
@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 
 from dialoq.demo import calibration as cal
-from dialoq.demo import district
+from dialoq.demo import district, providers
 
 SERVICE_KEYS = tuple(spec.key for spec in district.SERVICE_TYPES)
 YOUTH_OFFICE, JOBCENTER = 0, 1
@@ -37,6 +37,10 @@ PROVIDER_UNITS = tuple(
     for spec in district.PROVIDERS
     for unit in spec.units
     if unit.services
+)
+# The provider (index into providers.PROVIDER_KEYS) of each provider team.
+PROVIDER_OF_UNIT = np.array(
+    [providers.PROVIDER_KEYS.index(org_key) for org_key, _ in PROVIDER_UNITS]
 )
 
 AGE_BANDS = np.array(["0-5", "6-11", "12-17", "18-26", "27-49", "50+"])
@@ -65,6 +69,7 @@ class Cases:
     started: np.ndarray
     ended: np.ndarray  # planned end for open cases (after today)
     age: np.ndarray  # years at start
+    difficulty: np.ndarray  # hidden, standard normal; harder cases end worse
     sex: np.ndarray
     household: np.ndarray
     transfer_benefits: np.ndarray
@@ -77,6 +82,7 @@ class Cases:
     state: np.ndarray  # stock state today (ON_TIME, OVERDUE, …)
     next_review: np.ndarray  # next review due, for open running cases
     sequence: np.ndarray  # running number of the case number
+    benefit: np.ndarray  # SGB II subsistence benefits per month (EUR), else NaN
 
     def __len__(self):
         return len(self.funder)
@@ -84,6 +90,11 @@ class Cases:
     def take(self, order):
         """Return the cases in the given order."""
         return Cases(**{f.name: getattr(self, f.name)[order] for f in fields(self)})
+
+    @property
+    def provider(self):
+        """Return the provider of each case (index into providers.PROVIDER_KEYS)."""
+        return PROVIDER_OF_UNIT[self.provider_unit]
 
     @property
     def is_started(self):
@@ -118,6 +129,7 @@ def draw_cases(rng: np.random.Generator, count: int) -> Cases:
         started=np.zeros(count, np.int32),
         ended=np.zeros(count, np.int32),
         age=np.zeros(count),
+        difficulty=np.zeros(count),
         sex=np.zeros(count, np.int8),
         household=np.zeros(count, np.int8),
         transfer_benefits=np.zeros(count, bool),
@@ -130,12 +142,15 @@ def draw_cases(rng: np.random.Generator, count: int) -> Cases:
         state=np.zeros(count, np.int8),
         next_review=np.zeros(count, np.int32),
         sequence=np.zeros(count, np.int32),
+        benefit=np.full(count, np.nan),
     )
     for index, key in enumerate(SERVICE_KEYS):
         chosen = np.flatnonzero(service == index)
         if len(chosen):
             _draw_type(rng, cases, chosen, key)
     _draw_units(rng, cases)
+    _draw_starts(rng, cases)
+    _draw_benefits(rng, cases)
     return cases
 
 
@@ -154,6 +169,11 @@ def _draw_type(rng, cases, chosen, key):
     cases.started[chosen] = started
     cases.ended[chosen] = ended
     cases.age[chosen] = age
+    # Planned endings are easier cases: the gap is split so the mean stays 0.
+    planned = reason == 0
+    cases.difficulty[chosen] = rng.standard_normal(count) + cal.DIFFICULTY_GAP * (
+        np.where(planned, -(1 - shares[0]), shares[0])
+    )
     male = rng.random(count) < calibration.male
     cases.sex[chosen] = np.where(male, 0, 1)
     cases.household[chosen] = _draw_households(rng, calibration, funder, count)
@@ -302,16 +322,86 @@ def _draw_units(rng, cases):
             young = chosen[cases.age[chosen] < 25]
             cases.funder_unit[young] = unit_index[funder_key, district.JOBCENTER_U25]
 
-        offering = [
-            (position, _provider_share(org_key, unit_name, key))
-            for position, (org_key, unit_name) in enumerate(PROVIDER_UNITS)
-            if key in _unit_spec(org_key, unit_name).services
-        ]
-        codes = np.array([position for position, _ in offering])
-        weights = np.array([weight for _, weight in offering])
-        cases.provider_unit[chosen] = codes[
-            rng.choice(len(codes), size=len(chosen), p=weights / weights.sum())
-        ]
+        cases.provider_unit[chosen] = _choose_provider_teams(rng, cases, chosen, key)
+
+
+def _choose_provider_teams(rng, cases, chosen, key):
+    """Draw the provider team of cases of one service type, with the providers' effects.
+
+    A team's weight is its share of the service, times exp(x·d − x²/2) for a
+    provider drawing harder cases (difficulty d, mean weight unchanged), times
+    a factor by ending: a provider with planned-ending odds ratio r gets
+    planned endings with weight r·b and the others with weight b, where
+    b = 1 / (r·p + 1 − p) for the service's planned share p keeps its size.
+    """
+    offering = [
+        (position, _provider_share(org_key, unit_name, key))
+        for position, (org_key, unit_name) in enumerate(PROVIDER_UNITS)
+        if key in _unit_spec(org_key, unit_name).services
+    ]
+    codes = np.array([position for position, _ in offering])
+    provider = PROVIDER_OF_UNIT[codes]
+    calibration = CALIBRATION[key]
+    planned_share = cal.reason_shares(
+        calibration, OTHER_ENDINGS[cases.funder[chosen[0]]]
+    )[0]
+    odds = providers.column("planned_odds")[provider]
+    other = 1 / (odds * planned_share + 1 - planned_share)
+    harder = providers.column("difficulty")[provider]
+    difficulty = cases.difficulty[chosen][:, None]
+    weights = (
+        np.array([weight for _, weight in offering])[None, :]
+        * np.exp(harder * difficulty - harder**2 / 2)
+        * np.where((cases.reason[chosen] == 0)[:, None], odds * other, other)
+    )
+    cumulative = np.cumsum(weights, axis=1)
+    drawn = rng.random(len(chosen))[:, None] * cumulative[:, -1:]
+    return codes[(drawn >= cumulative).sum(axis=1)]
+
+
+def _draw_starts(rng, cases):
+    """Redraw the days from referral to first contact with the providers' delays.
+
+    The referral date and the duration of the help stay as drawn.
+    """
+    duration = cases.ended - cases.started
+    delay = providers.column("start_delay")[cases.provider]
+    for funder, funder_type in enumerate(FUNDER_TYPES):
+        chosen = np.flatnonzero(cases.funder == funder)
+        minimum_lag, lag_scale = cal.REFERRAL_LAG[funder_type]
+        lag = minimum_lag + rng.gamma(2.0, lag_scale * delay[chosen])
+        cases.started[chosen] = cases.referred[chosen] + np.floor(lag)
+    cases.ended[:] = cases.started + duration
+
+
+def _draw_benefits(rng, cases):
+    """Draw the subsistence benefits per month of the SGB II households."""
+    chosen = np.flatnonzero(cases.funder == JOBCENTER)
+    count = len(chosen)
+    household = HOUSEHOLDS[cases.household[chosen]]
+    children = rng.choice(
+        list(cal.CHILDREN), size=count, p=list(cal.CHILDREN.values())
+    ) * np.isin(household, ["single_parent", "two_parents"])
+    young = cases.age[chosen] < 25
+    adults = np.select(
+        [
+            household == "single_parent",
+            np.isin(household, ["couple", "two_parents"]),
+            (household == "other") & young,
+        ],
+        [
+            cal.REGELBEDARF_SINGLE + cal.SINGLE_PARENT_SUPPLEMENT,
+            2 * cal.REGELBEDARF_PARTNER,
+            cal.REGELBEDARF_YOUNG_ADULT,
+        ],
+        cal.REGELBEDARF_SINGLE,
+    )
+    need = adults + children * cal.CHILD_BENEFIT_NET
+    low, high = cal.INCOME_REDUCTION
+    reduction = np.where(
+        rng.random(count) < cal.WITH_INCOME, rng.uniform(low, high, count), 0.0
+    )
+    cases.benefit[chosen] = np.round(need * (1 - reduction), 2)
 
 
 def _unit_spec(org_key, unit_name):
@@ -337,9 +427,8 @@ def team_sizes(cases: Cases) -> tuple[np.ndarray, np.ndarray]:
     )
     managers = np.maximum(np.ceil(per_funder_unit / caseload), cal.MINIMUM_TEAM_SIZE)
     per_provider_unit = np.bincount(cases.provider_unit, minlength=len(PROVIDER_UNITS))
-    workers = np.maximum(
-        np.ceil(per_provider_unit / cal.CASES_PER_CASEWORKER), cal.MINIMUM_TEAM_SIZE
-    )
+    caseload = cal.CASES_PER_CASEWORKER * providers.column("caseload")[PROVIDER_OF_UNIT]
+    workers = np.maximum(np.ceil(per_provider_unit / caseload), cal.MINIMUM_TEAM_SIZE)
     return managers.astype(int), workers.astype(int)
 
 

@@ -7,8 +7,11 @@ keys assigned here so children can point at parents without reading back.
 """
 
 import time
+import uuid
+from importlib import import_module
 
 import numpy as np
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -19,15 +22,21 @@ from dialoq.cases.models import (
     PSEUDONYM_ALPHABET,
     Beneficiary,
     Case,
+    Contact,
     Goal,
     GoalRating,
     HelpPlan,
+    NeedAssessment,
+    NeedDimension,
+    NeedRating,
     Review,
 )
 from dialoq.catalog.models import ServiceType
+from dialoq.demo import activity, district, generator, planning, writer
 from dialoq.demo import calibration as cal
-from dialoq.demo import district, generator, planning, writer
 from dialoq.demo.staff import create_staff
+from dialoq.feedback.models import SurveyResponse
+from dialoq.feedback.survey import ITEM_FIELDS, SURVEY_INSTRUMENT
 
 DEMO_PASSWORD = district.DEMO_PASSWORD
 DEMO_LOGINS = [
@@ -41,7 +50,27 @@ DEMO_LOGINS = [
     for login in district.LOGINS
 ]
 CHUNK_CASES = 25_000
-BULK_MODELS = (Beneficiary, Case, HelpPlan, Goal, Review, GoalRating)
+NUMBERED_MODELS = (
+    Beneficiary,
+    Case,
+    HelpPlan,
+    Goal,
+    Review,
+    GoalRating,
+    Contact,
+    NeedAssessment,
+    NeedRating,
+)
+BULK_MODELS = (*NUMBERED_MODELS, SurveyResponse)
+# Indexes over staff, whose values are scattered: built once after loading.
+LATE_INDEXES = (
+    (Case, "case_manager"),
+    (Case, "caseworker"),
+    (HelpPlan, "created_by"),
+    (GoalRating, "rated_by"),
+    (Contact, "staff"),
+    (NeedAssessment, "assessed_by"),
+)
 
 
 def reset_database():
@@ -80,7 +109,11 @@ def load(cases: int, seed: int, out):
     drawn = generator.settle(rng, drawn, today)
 
     target = _Target(rng, ids, staff, today)
-    with writer.fast_writes(), writer.foreign_keys_checked_once(BULK_MODELS):
+    with (
+        writer.fast_writes(),
+        writer.foreign_keys_checked_once(BULK_MODELS),
+        writer.indexes_built_after(LATE_INDEXES),
+    ):
         for start in range(0, cases, CHUNK_CASES):
             chunk = drawn.take(slice(start, min(start + CHUNK_CASES, cases)))
             with transaction.atomic():
@@ -88,7 +121,7 @@ def load(cases: int, seed: int, out):
             done = start + len(chunk)
             out.write(f"Fälle: {_number(done)} / {_number(cases)}\n")
             out.flush()
-        writer.reset_sequences(BULK_MODELS)
+        writer.reset_sequences(NUMBERED_MODELS)
 
     _print_summary(out, drawn, target.bulk, time.monotonic() - began)
     return target.bulk.rows
@@ -115,7 +148,16 @@ class _Ids:
     def __init__(self, organisations, units, services):
         self.organisations = organisations  # key → Organisation
         self.units = units  # (organisation key, unit name) → OrganisationUnit
-        self.service = np.array([services[key] for key in generator.SERVICE_KEYS])
+        self.service = np.array([services[key].pk for key in generator.SERVICE_KEYS])
+        # The need dimensions of each service type, in order.
+        self.need_dimensions = [
+            np.array(
+                NeedDimension.for_service_type(services[key]).values_list(
+                    "pk", flat=True
+                )
+            )
+            for key in generator.SERVICE_KEYS
+        ]
         self.funder = np.array([organisations[key].pk for key in generator.FUNDER_KEYS])
         self.funder_unit = np.array([units[u].pk for u in generator.FUNDER_UNITS])
         self.provider_unit = np.array([units[u].pk for u in generator.PROVIDER_UNITS])
@@ -135,9 +177,10 @@ def _create_district() -> _Ids:
                 "code_book": spec.code_book,
                 "category": spec.category,
                 "setting": spec.setting,
+                "reference_rate_per_hour": cal.rate_per_hour(spec.key),
             },
         )
-        services[spec.key] = service.pk
+        services[spec.key] = service
     organisations, units = {}, {}
     for spec in district.ORGANISATIONS:
         organisation = Organisation.objects.create(
@@ -158,7 +201,20 @@ def _create_district() -> _Ids:
     for spec in district.ORGANISATIONS:
         for network in spec.networks:
             organisations[spec.key].networks.add(organisations[network])
+    _ensure_need_dimensions()
     return _Ids(organisations, units, services)
+
+
+def _ensure_need_dimensions():
+    """Create the default need dimensions again if a reset emptied the table.
+
+    ``flush`` empties tables that data migrations filled; the defaults come
+    from that migration, so both stay one list.
+    """
+    if NeedDimension.objects.exists():
+        return
+    defaults = import_module("dialoq.cases.migrations.0002_default_need_dimensions")
+    defaults.create(apps, None)
 
 
 def _showcases():
@@ -203,6 +259,16 @@ class _Target:
         self._write_cases(chunk, case_ids, managers, workers)
         rows = planning.draw_chunk(rng, chunk)
         self._write_plans(rows, case_ids, managers, workers)
+        self._write_contacts(
+            activity.draw_contacts(rng, chunk, rows), case_ids, workers
+        )
+        self._write_needs(
+            activity.draw_needs(rng, chunk, self._dimension_counts),
+            chunk,
+            case_ids,
+            workers,
+        )
+        self._write_survey(activity.draw_survey(rng, chunk, rows), chunk, rng)
 
     def _write_cases(self, chunk, case_ids, managers, workers):
         index = self.cases_written + np.arange(len(chunk))
@@ -253,6 +319,9 @@ class _Target:
                 "prior_help": chunk.prior_help,
                 "transfer_benefits": chunk.transfer_benefits,
                 "non_german_at_home": chunk.non_german,
+                "subsistence_benefit_per_month": np.where(
+                    np.isnan(chunk.benefit), None, chunk.benefit.astype(object)
+                ),
             },
         )
 
@@ -321,6 +390,74 @@ class _Target:
             },
         )
 
+    @property
+    def _dimension_counts(self):
+        return [len(ids) for ids in self.ids.need_dimensions]
+
+    def _write_contacts(self, contacts, case_ids, workers):
+        self.bulk.write(
+            Contact,
+            {
+                "id": self.new_ids(Contact, len(contacts.case)),
+                "case": case_ids[contacts.case],
+                "occurred_on": self.dates(contacts.day),
+                "duration_minutes": contacts.minutes,
+                "kind": activity.CONTACT_KINDS[contacts.kind],
+                "staff": workers[contacts.case],
+            },
+        )
+
+    def _write_needs(self, needs, chunk, case_ids, workers):
+        assessment_ids = self.new_ids(NeedAssessment, len(needs.assessments_case))
+        self.bulk.write(
+            NeedAssessment,
+            {
+                "id": assessment_ids,
+                "case": case_ids[needs.assessments_case],
+                "occasion": np.where(needs.assessments_closure, "closure", "start"),
+                "assessed_on": self.dates(needs.assessments_day),
+                "assessed_by": workers[needs.assessments_case],
+            },
+        )
+        service = chunk.service[needs.assessments_case[needs.ratings_assessment]]
+        dimension = np.empty(len(service), dtype=np.int64)
+        for index, ids in enumerate(self.ids.need_dimensions):
+            chosen = service == index
+            dimension[chosen] = ids[needs.ratings_dimension[chosen]]
+        self.bulk.write(
+            NeedRating,
+            {
+                "id": self.new_ids(NeedRating, len(needs.ratings_assessment)),
+                "assessment": assessment_ids[needs.ratings_assessment],
+                "dimension": dimension,
+                "level": needs.ratings_level,
+                "relevant": needs.ratings_relevant,
+            },
+        )
+
+    def _write_survey(self, survey, chunk, rng):
+        ids = self.ids
+        case = survey.case
+        # Random keys, sorted so that they go into the key's index in order;
+        # the answers are in random order already.
+        keys = rng.bytes(16 * len(case))
+        columns = {
+            "id": sorted(
+                uuid.UUID(bytes=keys[16 * i : 16 * i + 16], version=4).hex
+                for i in range(len(case))
+            ),
+            "funder": ids.funder[chunk.funder[case]],
+            "provider": ids.provider[chunk.provider_unit[case]],
+            "service_type": ids.service[chunk.service[case]],
+            "period": self.dates.month_starts(survey.day),
+            "instrument": np.full(len(case), SURVEY_INSTRUMENT),
+            "free_text": np.full(len(case), ""),
+        }
+        for field in ITEM_FIELDS:
+            answers = survey.answers[field]
+            columns[field] = np.where(answers == 0, None, answers.astype(object))
+        self.bulk.write(SurveyResponse, columns)
+
 
 _GOAL_TITLES = np.array(planning.GOAL_TITLES, dtype=object)
 
@@ -333,6 +470,7 @@ class _Dates:
         days = np.arange(self.first, cal.WINDOW_DAYS)
         self.table = generator.iso_dates(today, days).astype(object)
         self.times = self.table + f" {cal.RATING_TIME}"
+        self.months = np.array([day[:8] + "01" for day in self.table], dtype=object)
 
     def __call__(self, offsets, where=None):
         if where is None:
@@ -344,6 +482,10 @@ class _Dates:
     def at_rating_time(self, offsets):
         """Return date-times at the time of day ratings are recorded (UTC)."""
         return self.times[offsets - self.first]
+
+    def month_starts(self, offsets):
+        """Return the first day of each offset's month as an ISO date."""
+        return self.months[offsets - self.first]
 
 
 def _statuses(chunk):
@@ -373,6 +515,9 @@ def _print_summary(out, drawn, bulk, seconds):
         f"{_number(bulk.rows['cases.HelpPlan'])} Hilfepläne, "
         f"{_number(bulk.rows['cases.Goal'])} Ziele, "
         f"{_number(bulk.rows['cases.Review'])} Fortschreibungen, "
-        f"{_number(bulk.rows['cases.GoalRating'])} Zielbewertungen "
+        f"{_number(bulk.rows['cases.GoalRating'])} Zielbewertungen, "
+        f"{_number(bulk.rows['cases.Contact'])} Kontakte, "
+        f"{_number(bulk.rows['cases.NeedAssessment'])} Bedarfseinschätzungen, "
+        f"{_number(bulk.rows['feedback.SurveyResponse'])} Befragungsantworten "
         f"in {seconds:.1f} s\n"
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dialoq.demo import calibration as cal
-from dialoq.demo import district
+from dialoq.demo import district, providers
 from dialoq.demo.generator import PERSPECTIVES, SERVICE_KEYS, YOUTH_OFFICE, Cases
 
 
@@ -78,7 +78,7 @@ def draw_chunk(rng, cases: Cases) -> Chunk:
         due.take(next_at, mode="clip") if len(due) else np.zeros(len(plan_case), int)
     )
     plan_next = np.where(has_next, due_after, cases.next_review[plan_case])
-    participated = rng.random(len(plan_case)) < cal.BENEFICIARY_PARTICIPATED
+    participated = rng.random(len(plan_case)) < _participation(cases, plan_case)
     agreed_by_beneficiary = participated & (
         rng.random(len(plan_case)) < cal.BENEFICIARY_AGREED
     )
@@ -169,26 +169,45 @@ def _service_hours(rng, cases, plan_case):
     return np.round(hours * 2) / 2
 
 
-def _review_delays(rng, count):
-    """Return days between a review's due date and the meeting."""
+def _participation(cases, plan_case):
+    """Return the chance that the beneficiary took part, by the case's provider."""
+    base = np.log(cal.BENEFICIARY_PARTICIPATED / (1 - cal.BENEFICIARY_PARTICIPATED))
+    logit = base + providers.column("participation")[cases.provider[plan_case]]
+    return 1 / (1 + np.exp(-logit))
+
+
+def _review_delays(rng, late_odds):
+    """Return days from a review's due date to the meeting (negative: held early).
+
+    ``late_odds`` multiplies the odds of a late review, one per review.
+    """
+    count = len(late_odds)
+    odds = cal.LATE_REVIEW_SHARE / (1 - cal.LATE_REVIEW_SHARE) * late_odds
+    late = rng.random(count) < odds / (1 + odds)
     low, high = cal.LATE_REVIEW_DAYS
-    late = rng.random(count) < cal.LATE_REVIEW_SHARE
-    punctual = np.minimum(
-        rng.exponential(cal.PUNCTUAL_REVIEW_MEAN_DAYS, count), low - 1
+    slightly = np.minimum(
+        1 + rng.exponential(cal.SLIGHTLY_LATE_MEAN_DAYS - 1, count), low - 1
     )
-    return np.where(late, rng.integers(low, high + 1, count), punctual).astype(np.int32)
+    delay = np.where(
+        rng.random(count) < cal.SLIGHTLY_LATE_SHARE,
+        slightly,
+        rng.integers(low, high + 1, count),
+    )
+    early = -rng.integers(0, cal.EARLY_REVIEW_DAYS + 1, count)
+    return np.where(late, delay, early).astype(np.int32)
 
 
 def _reviews(rng, cases):
     """Return (case, due, held, is_final) of every review, ordered by case and date."""
     parts = []
+    late_odds = providers.column("late_reviews")[cases.provider]
     # Closed cases: forward from the start; the last review is at the end.
     closed = np.flatnonzero(cases.is_closed)
     low, high = cal.FIRST_REVIEW_DAYS
     due = cases.started[closed] + rng.integers(low, high + 1, len(closed))
     active = np.arange(len(closed))
     while len(active):
-        held = due[active] + _review_delays(rng, len(active))
+        held = due[active] + _review_delays(rng, late_odds[closed[active]])
         keep = held < cases.ended[closed[active]] - cal.LAST_REVIEW_BEFORE_END_DAYS
         active, held = active[keep], held[keep]
         parts.append((closed[active], due[active], held, False))
@@ -202,7 +221,8 @@ def _reviews(rng, cases):
     active = np.flatnonzero(held >= earliest)
     held = held[active]
     while len(active):
-        due = np.maximum(held - _review_delays(rng, len(active)), earliest[active])
+        delays = _review_delays(rng, late_odds[running[active]])
+        due = np.maximum(held - delays, earliest[active])
         parts.append((running[active], due, held, False))
         held = due - cal.REVIEW_INTERVAL_DAYS
         keep = held >= earliest[active]
@@ -291,9 +311,14 @@ def _ratings(
     )
     offset = np.array([cal.PERSPECTIVE_OFFSET[p] for p in cal.PERSPECTIVES])
     noise = np.array([cal.PERSPECTIVE_NOISE[p] for p in cal.PERSPECTIVES])
+    # A provider whose own ratings run high adds its bias to its perspective.
+    rating_case = review_case[pair_review[rating_pair]]
+    own = providers.column("own_rating")[cases.provider[rating_case]]
+    is_provider = perspective == cal.PERSPECTIVES.index("provider")
     level = (
         level[rating_pair]
         + offset[perspective]
+        + np.where(is_provider, own, 0.0)
         + noise[perspective] * rng.standard_normal(len(rating_pair))
     )
     level = np.clip(np.rint(level), -2, 2).astype(np.int8)

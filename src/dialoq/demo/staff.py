@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dialoq.accounts.models import Membership, User
 from dialoq.demo import calibration as cal
-from dialoq.demo import district, generator
+from dialoq.demo import district, generator, providers
 
 
 class Staff:
@@ -147,7 +147,7 @@ class People:
                 unit=unit,
                 role=role,
                 full_time_equivalent=self._working_time(),
-                qualification=self._qualification(qualification),
+                qualification=self._qualification(qualification, organisation),
                 **fields,
             )
         )
@@ -165,12 +165,32 @@ class People:
         weights = list(cal.PART_TIME_FTE.values())
         return Decimal(fractions[self.rng.choice(len(fractions), p=weights)])
 
-    def _qualification(self, key):
+    def _qualification(self, key, organisation):
         if not key:
             return ""
-        shares = cal.QUALIFICATIONS[key]
+        shares = qualification_shares(key, organisation.name)
         names = list(shares)
         return names[self.rng.choice(len(names), p=list(shares.values()))]
+
+
+def qualification_shares(key, organisation_name):
+    """Return the qualification shares of a team, moved by its provider's effect.
+
+    A provider's ``qualified`` shift moves that share from the vocational
+    qualification to the degrees (or back, if negative), in proportion.
+    """
+    shares = dict(cal.QUALIFICATIONS[key])
+    spec = next(s for s in district.ORGANISATIONS if s.name == organisation_name)
+    shift = providers.effect(spec.key).qualified
+    if not shift or "vocational" not in shares:
+        return shares
+    degrees = [name for name in shares if name.endswith("_degree")]
+    total = sum(shares[name] for name in degrees)
+    shift = min(max(shift, -total), shares["vocational"])
+    for name in degrees:
+        shares[name] *= (total + shift) / total
+    shares["vocational"] -= shift
+    return shares
 
 
 def _ascii(text):

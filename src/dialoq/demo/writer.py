@@ -93,13 +93,17 @@ def foreign_keys_checked_once(models):
     On PostgreSQL each inserted row would queue a trigger that checks and locks
     its parent rows. The constraints are dropped and added again in the same
     transaction instead, so a failed load leaves them as they were; adding a
-    constraint checks all rows in one query. SQLite checks cheaply anyway.
+    constraint checks all rows in one query. SQLite looks up the parents of
+    every row; outside a transaction its checks are switched off while
+    loading and run once per table at the end (``PRAGMA foreign_key_check``).
     """
+    tables = [model._meta.db_table for model in models]
     if connection.vendor != "postgresql":
-        yield
+        with connection.constraint_checks_disabled():
+            yield
+        connection.check_constraints(table_names=tables)
         return
     quote = connection.ops.quote_name
-    tables = [model._meta.db_table for model in models]
     with transaction.atomic():
         # Pending checks of rows written before (e.g. the district's teams)
         # would forbid altering the tables they involve.
@@ -120,6 +124,42 @@ def foreign_keys_checked_once(models):
                 cursor.execute(
                     f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
                 )
+
+
+@contextmanager
+def indexes_built_after(fields):
+    """Drop the indexes of some columns while loading and build them at the end.
+
+    ``fields`` are (model, field name) pairs. Keeping an index on a column
+    with scattered values (the staff who rated or contacted) up to date row
+    by row costs more than building it once afterwards. The statements come
+    from the models, so an index lost to an interrupted load is built again
+    by the next one. A load that fails outside a transaction builds them
+    before giving up.
+    """
+    editor = connection.SchemaEditorClass(connection)
+    statements = [
+        statement
+        for model, name in fields
+        for statement in editor._field_indexes_sql(model, model._meta.get_field(name))
+    ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(f"DROP INDEX IF EXISTS {statement.parts['name']}")
+    try:
+        yield
+    except BaseException:
+        # Inside a transaction the rollback brings the indexes back.
+        if not connection.in_atomic_block:
+            _execute(statements)
+        raise
+    _execute(statements)
+
+
+def _execute(statements):
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(str(statement))
 
 
 def reset_sequences(models):
