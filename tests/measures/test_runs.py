@@ -29,7 +29,10 @@ def immediate_tasks(settings):
 
 @pytest.fixture
 def qm_officer(world):
-    return factories.make_user("qm", role=Role.QM_OFFICER, organisation=world.funder)
+    # A name that cannot occur by chance in a token or a nonce of the page.
+    return factories.make_user(
+        "qm_requester", role=Role.QM_OFFICER, organisation=world.funder
+    )
 
 
 @pytest.fixture
