@@ -327,8 +327,8 @@ if DISCLOSURE_MINIMUM < 4:
 
 # --- Background work --------------------------------------------------------
 # Tasks (computing indicator results) are queued in the database and run by
-# `dialoq worker`; no further service is needed. A computation still queued or
-# running COMPUTE_RUN_STALE_MINUTES after it was requested or started is taken
+# `dialoq worker`; no further service is needed. A computation queued or
+# running that has reported no progress for COMPUTE_RUN_STALE_MINUTES is taken
 # as stopped (its worker died) and may be started again.
 TASKS = {
     "default": {

@@ -164,7 +164,7 @@ def test_stale_run_is_given_up_and_started_anew(world, english, qm_officer, sett
     stale = _running(started_at=timezone.now() - timedelta(minutes=31))
     client = english(qm_officer, verified=True)
     page = client.get(RUNS)
-    assert "No end after 30 minutes" in page.text
+    assert "No progress for 30 minutes" in page.text
     assert "Compute now" in page.text
     client.post(RUNS)
     stale.refresh_from_db()
@@ -185,6 +185,20 @@ def test_recent_run_is_not_stale(settings):
     assert tasks.is_stale(run, now)
     run.status = RunStatus.DONE
     assert not tasks.is_stale(run, now)
+
+
+def test_a_long_run_that_still_reports_progress_is_not_stale(settings):
+    """Staleness counts from the last progress report, not from the start."""
+    settings.COMPUTE_RUN_STALE_MINUTES = 30
+    now = timezone.now()
+    run = ComputeRun(
+        status=RunStatus.RUNNING,
+        started_at=now - timedelta(minutes=200),
+        progress_at=now - timedelta(minutes=5),
+    )
+    assert not tasks.is_stale(run, now)
+    run.progress_at = now - timedelta(minutes=31)
+    assert tasks.is_stale(run, now)
 
 
 def test_task_skips_a_run_that_is_no_longer_queued(world, immediate_tasks):
@@ -250,6 +264,7 @@ def test_progress_is_recorded_while_computing(world, monkeypatch):
     assert seen[-1] == (run.steps_total, run.steps_total)
     assert run.status == RunStatus.DONE
     assert run.current_step == ""
+    assert run.started_at <= run.progress_at <= run.finished_at
 
 
 def test_page_query_count_does_not_grow_with_runs(world, english):

@@ -160,6 +160,14 @@ class ComputeRun(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progress_at = models.DateTimeField(
+        _("last progress at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Written with each progress report: a run silent for long is stale."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=RunStatus, default=RunStatus.QUEUED
     )

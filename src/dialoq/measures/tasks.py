@@ -7,8 +7,9 @@ foreground. Either way ``perform_run`` calls the engine and records its
 progress on the row, which the screen polls.
 
 Only one computation is queued or running at a time: a request while one is
-shows that one instead. A run still queued or running after
-``COMPUTE_RUN_STALE_MINUTES`` is taken as stopped (its worker died); the next
+shows that one instead. A run that has reported no progress for
+``COMPUTE_RUN_STALE_MINUTES`` (since it was requested, started or last
+reported) is taken as stopped (its worker died); the next
 request marks it failed and starts anew. Starting anew is safe: the engine
 replaces each indicator's results in one transaction, so an interrupted run
 leaves every indicator's results either as they were or complete.
@@ -49,7 +50,7 @@ def is_stale(run: ComputeRun, now=None) -> bool:
     """Return whether a queued or running run has gone on too long to be alive."""
     if run.status not in ACTIVE_STATUSES:
         return False
-    since = run.started_at or run.requested_at
+    since = run.progress_at or run.started_at or run.requested_at
     limit = timedelta(minutes=settings.COMPUTE_RUN_STALE_MINUTES)
     return since < (now or timezone.now()) - limit
 
@@ -205,7 +206,7 @@ def _give_up(run: ComputeRun) -> None:
     """Mark a stale run failed, so a new one can start."""
     with translation.override(settings.LANGUAGE_CODE):
         error = _(
-            "No end after %(minutes)s minutes: the worker probably stopped. "
+            "No progress for %(minutes)s minutes: the worker probably stopped. "
             "A new computation was started."
         ) % {"minutes": settings.COMPUTE_RUN_STALE_MINUTES}
     logger.warning("Computation %s is stale; given up.", run.pk)
@@ -301,8 +302,12 @@ def _progress_recorder(run: ComputeRun, echo):
         if done < total and now - last_write < PROGRESS_WRITE_SECONDS:
             return
         last_write = now
+        run.progress_at = timezone.now()
         ComputeRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            steps_done=done, steps_total=total, current_step=run.current_step
+            steps_done=done,
+            steps_total=total,
+            current_step=run.current_step,
+            progress_at=run.progress_at,
         )
 
     return progress
