@@ -68,6 +68,15 @@ def test_nice_ticks_are_round_and_cover_the_range():
     assert nice_ticks(3, 3)[0][0] < 3 < nice_ticks(3, 3)[0][-1]
 
 
+def test_nice_ticks_end_for_bounds_that_differ_only_by_rounding():
+    """Values equal but for float noise (0.1 + 0.7 vs 0.8) give a few ticks."""
+    low, high = 0.8, 0.1 + 0.7  # 0.7999999999999999
+    ticks, _step = nice_ticks(low, high)
+    assert 3 <= len(ticks) <= 8
+    assert ticks[0] < 0.8 < ticks[-1]
+    assert nice_ticks(0.3, 0.3 + 1e-15)[0] == nice_ticks(0.3, 0.3)[0]
+
+
 def test_funnel_plot_is_an_accessible_image():
     """The SVG parses, is an image labelled by its own title and description."""
     root = parse(funnel())

@@ -106,7 +106,8 @@ def nice_ticks(low: float, high: float, count: int = 6) -> tuple[list[float], fl
         raise ValueError("Ticks need finite bounds.")
     if high < low:
         low, high = high, low
-    if high == low:
+    # Equal bounds, or bounds that differ only by rounding noise, get room.
+    if high - low <= max(abs(low), abs(high), 1.0) * 1e-9:
         padding = abs(high) * 0.1 or 1.0
         low, high = low - padding, high + padding
     raw_step = (high - low) / max(count - 1, 1)
@@ -116,13 +117,9 @@ def nice_ticks(low: float, high: float, count: int = 6) -> tuple[list[float], fl
         for factor in (1, 2, 2.5, 5, 10)
         if factor * magnitude >= raw_step
     )
-    first = math.floor(low / step + 1e-9) * step
-    last = math.ceil(high / step - 1e-9) * step
-    ticks = []
-    tick = first
-    while tick <= last + step / 2:
-        ticks.append(round(tick, 12))
-        tick += step
+    first = math.floor(low / step + 1e-9)
+    last = math.ceil(high / step - 1e-9)
+    ticks = [round(index * step, 12) for index in range(first, last + 1)]
     return ticks, step
 
 
