@@ -56,6 +56,11 @@ MIN_UNITS_FOR_DISPERSION = 10
 Progress = Callable[[int, int, str], None]
 
 
+def unit_key(unit_type: str, ids) -> str:
+    """Return the stable text key of a unit, e.g. ``provider:3:12::``."""
+    return ":".join([unit_type, *("" if i is None else str(i) for i in ids)])
+
+
 @dataclass
 class ResultRow:
     """One computed figure; field names are those of ``models.Result``."""
@@ -91,7 +96,7 @@ class ResultRow:
     @property
     def unit_key(self) -> str:
         ids = (self.funder_id, self.provider_id, self.service_type_id, self.team_id)
-        return ":".join([self.unit_type, *("" if i is None else str(i) for i in ids)])
+        return unit_key(self.unit_type, ids)
 
 
 @dataclass(frozen=True)
@@ -778,7 +783,7 @@ def _columns(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> dict[str, list]:
     columns.update(
         unit_type=unit_types,
         unit_key=[
-            ":".join([unit, *("" if i is None else str(i) for i in key)])
+            unit_key(unit, key)
             for unit, *key in zip(
                 unit_types, *(ids[c] for c in UNIT_ID_COLUMNS), strict=True
             )
@@ -1018,13 +1023,6 @@ def _numbers(values) -> list[float | None]:
             array.tolist(), (~np.isfinite(array)).tolist(), strict=True
         )
     ]
-
-
-def _number(value) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return None if np.isnan(number) or np.isinf(number) else number
 
 
 # --- compute and store ---------------------------------------------------------
