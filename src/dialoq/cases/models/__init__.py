@@ -38,6 +38,7 @@ from dialoq.cases.models.planning import (
     Perspective,
     Review,
 )
+from dialoq.cases.models.reports import ProgressReport
 
 __all__ = [
     "GAS_INSTRUMENT",
@@ -69,6 +70,7 @@ __all__ = [
     "NeedOccasion",
     "NeedRating",
     "Perspective",
+    "ProgressReport",
     "Review",
     "Sex",
     "new_pseudonym",

@@ -19,6 +19,7 @@ class CaseEventKind(models.TextChoices):
     RATING_RECORDED = "rating_recorded", _("Goal attainment rated")
     CONTACT_RECORDED = "contact_recorded", _("Contact documented")
     NEEDS_ASSESSED = "needs_assessed", _("Needs assessed")
+    PROGRESS_REPORT = "progress_report", _("Progress report received")
     CLOSED = "closed", _("Help ended")
     IDENTITY_CHANGED = "identity_changed", _("Identifying data changed")
     FEEDBACK_RECEIVED = "feedback_received", _("Beneficiary's rating received")
