@@ -713,7 +713,8 @@ class StandardReviewFlag(models.Model):
     Bartelheimer: standards that must be circumvented for the interaction to
     succeed are to be reviewed, not only the people who breach them.
     ``evidence`` keeps the breach rates by provider and team and the reasons
-    given, as they were when the flag was raised.
+    given: refreshed by each monitoring run while the flag is open, kept as
+    it was once the flag is decided.
     """
 
     standard_version = models.ForeignKey(
