@@ -21,7 +21,7 @@ import holidays
 DEFAULT_STATE = "NI"
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _holidays(state: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("DE", subdiv=state, years=year))
 
@@ -55,7 +55,7 @@ def working_days_between(start: date, end: date, state: str = DEFAULT_STATE) -> 
 
 
 def working_day_table(states, start: date, end: date) -> dict[str, list]:
-    """Return columns state, day, number, is_working_day for every day from start to end.
+    """Return columns state, day, number, is_working_day for each day, start to end.
 
     ``number`` counts the working days from ``start`` up to and including the day.
     """

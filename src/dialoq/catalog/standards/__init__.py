@@ -303,3 +303,20 @@ def check_scope(rule: Rule) -> None:
             "scope",
             _("Unknown service types: %(keys)s.") % {"keys": ", ".join(unknown)},
         )
+
+
+def in_force() -> list:
+    """Return the versions in force of every process standard, built-in and own.
+
+    Each is a ``ProcessStandardVersion`` with its standard (and owner) and key
+    process loaded; ``version.parsed()`` gives its ``Rule``. A standard owned
+    by an organisation applies to the cases of that organisation (as funder
+    or as provider); a built-in one to every case in its scope.
+    """
+    from dialoq.catalog.models import ProcessStandardVersion, VersionStatus
+
+    return list(
+        ProcessStandardVersion.objects.filter(status=VersionStatus.IN_FORCE)
+        .select_related("standard__owner", "key_process")
+        .order_by("standard__key")
+    )
