@@ -39,11 +39,17 @@ def grants(user, action: Action) -> list[Grant]:
     cache = user.__dict__.setdefault("_dialoq_grants", {})
     if action in cache:
         return cache[action]
-    now = timezone.now()
+    # One query per user object for all actions: pages ask about many.
+    memberships = user.__dict__.get("_dialoq_memberships")
+    if memberships is None:
+        memberships = list(
+            Membership.objects.active(timezone.now())
+            .filter(user=user)
+            .select_related("organisation")
+        )
+        user.__dict__["_dialoq_memberships"] = memberships
     result = []
-    for membership in (
-        Membership.objects.active(now).filter(user=user).select_related("organisation")
-    ):
+    for membership in memberships:
         verdict = decision(membership.role, action)
         if verdict == Decision.DENY:
             continue
