@@ -21,10 +21,26 @@ PUBLIC_URL_NAMES = {
     "feedback:goal_rating",
     "feedback:survey",
     "feedback:thanks",
+    # The public complaint form and its thanks page (no account).
+    "complaints_public:form",
+    "complaints_public:thanks",
 }
+
+
+def _complaint(world):
+    """Return a complaint about the funder, which outsiders cannot handle."""
+    from tests.deviations.factories import make_complaint
+
+    return {"pk": make_complaint(funder=world.funder).pk}
+
 
 # URL name → function of the test world giving the URL's keyword arguments.
 OBJECT_URL_ARGUMENTS = {
+    "deviations:complaint_detail": _complaint,
+    "deviations:complaint_acknowledge": _complaint,
+    "deviations:complaint_answer": _complaint,
+    "deviations:complaint_close": _complaint,
+    "deviations:complaint_open_deviation": _complaint,
     "cases:detail": lambda world: {"pk": world.case_a.pk},
     "cases:status": lambda world: {"pk": world.case_a.pk},
     "cases:close": lambda world: {"pk": world.case_a.pk},
@@ -68,7 +84,128 @@ OBJECT_URL_ARGUMENTS = {
     "catalog:version": lambda world: _catalog_arguments(world),
     "catalog:version_edit": lambda world: _catalog_arguments(world),
     "catalog:version_put_in_force": lambda world: _catalog_arguments(world),
+    "catalog:process": lambda world: _own_process(world, False),
+    "catalog:process_copy": lambda world: _own_process(world, False),
+    "catalog:process_version_create": lambda world: _own_process(world, False),
+    "catalog:process_version": lambda world: _own_process(world),
+    "catalog:process_version_edit": lambda world: _own_process(world),
+    "catalog:process_put_in_force": lambda world: _own_process(world),
+    "catalog:standard": lambda world: _own_standard(world, False),
+    "catalog:standard_copy": lambda world: _own_standard(world, False),
+    "catalog:standard_version_create": lambda world: _own_standard(world, False),
+    "catalog:standard_version": lambda world: _own_standard(world),
+    "catalog:standard_version_edit": lambda world: _own_standard(world),
+    "catalog:standard_put_in_force": lambda world: _own_standard(world),
+    "dialogues:detail": lambda world: _dialogue(world, "pk"),
+    "dialogues:reschedule": lambda world: _dialogue(world, "pk"),
+    "dialogues:freeze": lambda world: _dialogue(world, "pk"),
+    "dialogues:pack": lambda world: _dialogue(world, "pk"),
+    "dialogues:statements": lambda world: _dialogue(world, "pk"),
+    "dialogues:request_statements": lambda world: _dialogue(world, "pk"),
+    "dialogues:pdf": lambda world: _dialogue(world, "pk"),
+    "dialogues:meeting": lambda world: _dialogue(world, "pk"),
+    "dialogues:hold": lambda world: _dialogue(world, "pk"),
+    "dialogues:add_agenda_item": lambda world: _dialogue(world, "pk"),
+    "dialogues:add_participant": lambda world: _dialogue(world, "pk"),
+    "dialogues:assess": lambda world: _dialogue(world, "pk"),
+    "dialogues:add_action": lambda world: _dialogue(world, "pk"),
+    "dialogues:approve": lambda world: _dialogue(world, "pk"),
+    "dialogues:withdraw": lambda world: _dialogue(world, "pk"),
+    "dialogues:remove_agenda_item": lambda world: _dialogue(world, "item_pk"),
+    "dialogues:write_minutes": lambda world: _dialogue(world, "item_pk"),
+    "dialogues:remove_participant": lambda world: _dialogue(world, "participant_pk"),
+    "dialogues:remove_action": lambda world: _dialogue(world, "action_pk"),
+    "dialogues:review_action": lambda world: _dialogue(world, "action_pk"),
+    "dialogues:track_action": lambda world: _dialogue(world, "action_pk"),
+    "self_assessment:detail": lambda world: {"pk": _round(world).pk},
+    "self_assessment:answer": lambda world: {
+        "pk": _round(world).pk,
+        "side": "funder",
+        "number": 1,
+    },
+    "self_assessment:submit": lambda world: {"pk": _round(world).pk, "side": "funder"},
+    "self_assessment:comparison": lambda world: {"pk": _round(world).pk},
+    "self_assessment:close": lambda world: {"pk": _round(world).pk},
+    "self_assessment:propose": lambda world: {
+        "pk": _round(world).pk,
+        "item_pk": _round(world).template_version.criteria.first().items.first().pk,
+    },
+    "deviations:detail": lambda world: {"pk": _deviation(world).pk},
+    "deviations:transition": lambda world: {"pk": _deviation(world).pk},
+    "deviations:add_action": lambda world: {"pk": _deviation(world).pk},
+    "deviations:assign": lambda world: {"pk": _deviation(world).pk},
+    "deviations:comment": lambda world: {"pk": _deviation(world).pk},
+    "deviations:complete_action": lambda world: _deviation_action(world),
+    "deviations:cancel_action": lambda world: _deviation_action(world),
+    "deviations:compliance_standard": lambda world: {
+        "pk": _review_data().walk_standard_version(world).pk
+    },
+    "deviations:review_flag": lambda world: {
+        "pk": _review_data().walk_review_flag(world).pk
+    },
+    "notifications:mark_read": lambda world: {"pk": _notification(world).pk},
+    "agreements:detail": lambda world: {"pk": _agreement_version(world)["pk"]},
+    "agreements:propose": lambda world: {"pk": _agreement_version(world)["pk"]},
+    "agreements:version": lambda world: _agreement_version(world),
+    "agreements:diff": lambda world: _agreement_version(world),
+    "agreements:approve": lambda world: _agreement_version(world),
+    "agreements:reject": lambda world: _agreement_version(world),
+    "agreements:withdraw": lambda world: _agreement_version(world),
 }
+
+
+def _agreement_version(world):
+    """Return the open proposal of the funder and provider A (pk and number)."""
+    from tests.agreements.factories import walk_proposal
+
+    proposal = walk_proposal(world)
+    return {"pk": proposal.agreement_id, "number": proposal.number}
+
+
+def _deviation(world):
+    """Return a deviation on case A, which outsiders cannot see."""
+    from tests.deviations.factories import make_deviation
+
+    return make_deviation(world.case_a)
+
+
+def _deviation_action(world):
+    from dialoq.deviations.models import CorrectiveAction
+
+    deviation = _deviation(world)
+    action = CorrectiveAction.objects.create(
+        deviation=deviation,
+        kind="corrective",
+        description="Rückruf einplanen",
+        owner=world.people.provider_a,
+        due_on=deviation.detected_at.date(),
+    )
+    return {"pk": deviation.pk, "action_pk": action.pk}
+
+
+def _review_data():
+    from tests.deviations import compliance_data
+
+    return compliance_data
+
+
+def _notification(world):
+    """Return a notification of the funder's case manager, not of the outsider."""
+    from dialoq.notifications.models import Notification
+
+    return Notification.objects.create(
+        recipient=world.people.funder, key="walk", subject="Test"
+    )
+
+
+def _round(world):
+    """Return the self-assessment of the funder and provider A."""
+    from dialoq.self_assessment.models import Round
+    from tests.self_assessment.factories import make_round
+
+    return Round.objects.filter(
+        funder=world.funder, provider=world.provider_a
+    ).first() or make_round(world.funder, world.provider_a)
 
 
 def _goal_arguments(world):
@@ -93,6 +230,28 @@ def _catalog_arguments(world, *, version=True):
     draft = catalog_factories.make_indicator(world.funder, status="draft")
     arguments = {"key": draft.definition.key}
     return {**arguments, "version": draft.version} if version else arguments
+
+
+def _own_process(world, version=True):
+    """Return a draft key process owned by the funder, which outsiders lack."""
+    from tests.catalog.standards_factories import walk_arguments
+
+    return walk_arguments(world, "process", version=version)
+
+
+def _own_standard(world, version=True):
+    """Return a draft process standard owned by the funder."""
+    from tests.catalog.standards_factories import walk_arguments
+
+    return walk_arguments(world, "standard", version=version)
+
+
+def _dialogue(world, *names):
+    """Return the URL arguments of a held dialogue of the funder and provider A."""
+    from tests.dialogues.factories import walk_arguments
+
+    ids = walk_arguments(world)
+    return {name: ids[name] for name in ("pk", *names)}
 
 
 def _walk(patterns, namespace=None):

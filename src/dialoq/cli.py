@@ -62,7 +62,9 @@ def _parser():
         help="run a benchmark from benchmarks/ and print its figures",
         description="Run a benchmark script from benchmarks/ (see its --help).",
     )
-    bench.add_argument("benchmark", choices=["indicators"], help="which benchmark")
+    bench.add_argument(
+        "benchmark", choices=["indicators", "monitor"], help="which benchmark"
+    )
     bench.set_defaults(handler=_bench)
 
     retention = commands.add_parser(
@@ -80,6 +82,10 @@ def _parser():
     retention.set_defaults(handler=_retention)
 
     _add_compute_parsers(commands)
+    _add_monitor_parser(commands)
+    from dialoq.dialogues.command import add_reminders_parser
+
+    add_reminders_parser(commands)
 
     test = commands.add_parser(
         "test",
@@ -129,6 +135,9 @@ def _add_export_parser(commands):
     )
     _add_output_arguments(beneficiary)
     _add_result_export_parser(kinds)
+    from dialoq.deviations.command import add_export_parser
+
+    add_export_parser(kinds, _add_output_arguments)
 
 
 def _add_result_export_parser(kinds):
@@ -283,6 +292,12 @@ def _demo(args, rest):
     else:
         print("Demo data already loaded (use --reset to generate them anew).")
     tasks.compute_if_missing(sys.stdout)
+    from dialoq.deviations.monitor import job as monitoring
+
+    monitoring.monitor_if_missing(sys.stdout)
+    from dialoq.demo import dialogues as demo_dialogues
+
+    demo_dialogues.create_if_missing(sys.stdout)
     loader.print_logins(sys.stdout)
     if args.no_serve:
         return 0
@@ -371,6 +386,36 @@ def _compute(args, rest):
         print(f"dialoq compute: {error}", file=sys.stderr)
         return 2
     print(tasks.run_summary(run, created))
+    return 0 if created and run.status == "done" else 1
+
+
+def _add_monitor_parser(commands):
+    monitor = commands.add_parser(
+        "monitor",
+        help="check the cases against the process standards now, showing progress",
+        description="Check every open case against every process standard in "
+        "force, open and heal deviations, store the compliance figures, with a "
+        "progress line. Only one run at a time. Schedule it daily.",
+    )
+    monitor.add_argument(
+        "--date",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="check as of this day (default: today)",
+    )
+    monitor.set_defaults(handler=_monitor)
+
+
+def _monitor(args, rest):
+    _setup_django()
+    from dialoq.deviations.monitor import job
+
+    try:
+        run, created = job.monitor_in_foreground(today=args.date, out=sys.stdout)
+    except job.MonitorRequestError as error:
+        print(f"dialoq monitor: {error}", file=sys.stderr)
+        return 2
+    print(job.run_summary(run, created))
     return 0 if created and run.status == "done" else 1
 
 

@@ -121,11 +121,19 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dialoq.accounts",
     "dialoq.catalog",
+    "dialoq.agreements",
     "dialoq.cases",
     "dialoq.feedback",
     "dialoq.measures",
+    "dialoq.notifications",
+    "dialoq.deviations",
     "dialoq.demo",
+    "dialoq.self_assessment",
+    "dialoq.dialogues",
 ]
+
+# Months from a closed cooperative self-assessment to the next one due.
+SELF_ASSESSMENT_INTERVAL_MONTHS = env_int("DIALOQ_SELF_ASSESSMENT_INTERVAL_MONTHS", 24)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -361,6 +369,28 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DIALOQ_FROM_EMAIL", "dialoq@localhost")
+# Links in e-mails point here.
+DIALOQ_BASE_URL = env_str("DIALOQ_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Deviations, standards and complaints -----------------------------------
+# A standard is flagged for review when, over the last twelve months, at least
+# this share of the checked cases had a breach, spread over at least the
+# given number of caseworkers or of providers.
+STANDARD_REVIEW_BREACH_RATE = float(env_str("DIALOQ_STANDARD_REVIEW_BREACH_RATE", "0.3"))
+STANDARD_REVIEW_MIN_WORKERS = env_int("DIALOQ_STANDARD_REVIEW_MIN_WORKERS", 5)
+STANDARD_REVIEW_MIN_PROVIDERS = env_int("DIALOQ_STANDARD_REVIEW_MIN_PROVIDERS", 2)
+if not 0 < STANDARD_REVIEW_BREACH_RATE <= 1:
+    raise ImproperlyConfigured(
+        "DIALOQ_STANDARD_REVIEW_BREACH_RATE must be above 0 and at most 1."
+    )
+# Days a new deviation has until it should be closed, by severity.
+DEVIATION_DUE_DAYS = {"low": 90, "medium": 60, "high": 30, "critical": 7}
+# Complaints: confirm receipt and answer within so many working days.
+COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env_int("DIALOQ_COMPLAINT_ACKNOWLEDGE_DAYS", 3)
+COMPLAINT_ANSWER_WORKING_DAYS = env_int("DIALOQ_COMPLAINT_ANSWER_DAYS", 20)
+# The public complaint form accepts so many complaints per hour and address.
+COMPLAINT_FORM_LIMIT_PER_HOUR = env_int("DIALOQ_COMPLAINT_FORM_LIMIT_PER_HOUR", 5)
+MONITOR_RUN_STALE_MINUTES = env_int("DIALOQ_MONITOR_STALE_MINUTES", 60)
 
 # --- Logging ----------------------------------------------------------------
 # Personal data never goes into logs: log records carry ids and pseudonyms only.

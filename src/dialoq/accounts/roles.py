@@ -36,8 +36,15 @@ class Action(models.TextChoices):
     CHANGE_CATALOG = "catalog.change", _("Define criteria, indicators, standards")
     VIEW_ACCESS_LOG = "access_log.view", _("Search the access log")
     APPROVE = "agreement.approve", _("Approve agreements and minutes")
+    PROPOSE_AGREEMENT = "agreement.propose", _("Propose changes to agreements")
     VIEW_REPORTS = "report.view", _("Read published reports")
     ADMINISTER = "platform.administer", _("Administer the platform")
+    VIEW_DEVIATIONS = "deviation.view", _("See deviations")
+    REPORT_DEVIATION = "deviation.report", _("Report deviations")
+    WORK_DEVIATION = "deviation.work", _("Work on deviations")
+    VERIFY_DEVIATION = "deviation.verify", _("Verify and close deviations")
+    HANDLE_COMPLAINTS = "complaint.handle", _("Handle complaints")
+    SELF_ASSESS = "self_assessment.answer", _("Answer cooperative self-assessments")
 
 
 class Decision(models.TextChoices):
@@ -74,12 +81,18 @@ PERMISSIONS: dict[Role, dict[Action, Decision]] = {
         Action.VIEW_IDENTITY: _S,
         Action.VIEW_AGGREGATES: _S,
         Action.VIEW_REPORTS: _S,
+        Action.VIEW_DEVIATIONS: _S,
+        Action.REPORT_DEVIATION: _S,
+        Action.WORK_DEVIATION: _S,
     },
     Role.CASEWORKER: {
         Action.VIEW_CASE: _S,
         Action.CHANGE_CASE: _S,
         Action.VIEW_AGGREGATES: _S,
         Action.VIEW_REPORTS: _S,
+        Action.VIEW_DEVIATIONS: _S,
+        Action.REPORT_DEVIATION: _S,
+        Action.WORK_DEVIATION: _S,
     },
     Role.QM_OFFICER: {
         Action.VIEW_CASE: _S,
@@ -87,13 +100,27 @@ PERMISSIONS: dict[Role, dict[Action, Decision]] = {
         Action.CHANGE_CATALOG: _S,
         Action.VIEW_ACCESS_LOG: _S,
         Action.VIEW_REPORTS: _S,
+        Action.SELF_ASSESS: _S,
+        Action.PROPOSE_AGREEMENT: _S,
+        Action.VIEW_DEVIATIONS: _S,
+        Action.REPORT_DEVIATION: _S,
+        Action.WORK_DEVIATION: _S,
+        Action.VERIFY_DEVIATION: _S,
+        Action.HANDLE_COMPLAINTS: _S,
     },
     Role.MANAGER: {
         Action.VIEW_CASE: _S,
         Action.VIEW_AGGREGATES: _S,
         Action.VIEW_ACCESS_LOG: _S,
         Action.APPROVE: _S,
+        Action.PROPOSE_AGREEMENT: _S,
         Action.VIEW_REPORTS: _S,
+        Action.SELF_ASSESS: _S,
+        Action.VIEW_DEVIATIONS: _S,
+        Action.REPORT_DEVIATION: _S,
+        Action.WORK_DEVIATION: _S,
+        Action.VERIFY_DEVIATION: _S,
+        Action.HANDLE_COMPLAINTS: _S,
     },
     Role.COMMITTEE_VIEWER: {
         Action.VIEW_REPORTS: _S,
@@ -103,6 +130,7 @@ PERMISSIONS: dict[Role, dict[Action, Decision]] = {
         Action.VIEW_AGGREGATES: _A,
         Action.VIEW_ACCESS_LOG: _A,
         Action.VIEW_REPORTS: _A,
+        Action.VIEW_DEVIATIONS: _A,
     },
     Role.NETWORK_COORDINATOR: {
         Action.VIEW_AGGREGATES: _S,

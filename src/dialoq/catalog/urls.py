@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import process_urls, views
 
 app_name = "catalog"
 
 urlpatterns = [
+    *process_urls.urlpatterns,
     path("", views.framework, name="framework"),
     path("indicators/new/", views.indicator_create, name="indicator_create"),
     path("indicators/<slug:key>/", views.indicator, name="indicator"),

@@ -32,8 +32,10 @@ from dialoq.cases.models import (
     Review,
 )
 from dialoq.catalog.models import ServiceType
-from dialoq.demo import activity, district, generator, planning, writer
+from dialoq.demo import activity, district, generator, planning, processes, writer
 from dialoq.demo import calibration as cal
+from dialoq.demo.agreements import create_agreements
+from dialoq.demo.complaints import create_complaints
 from dialoq.demo.staff import create_staff
 from dialoq.feedback.models import SurveyResponse
 from dialoq.feedback.survey import ITEM_FIELDS, SURVEY_INSTRUMENT
@@ -100,6 +102,7 @@ def load(cases: int, seed: int, out):
     with transaction.atomic():
         ids = _create_district()
         staff = create_staff(rng, ids, managers, workers, today)
+        create_agreements(ids.organisations, today)
     out.write(
         f"Organisationen, Teams, Leistungsarten und {_number(staff.headcount)} "
         "Beschäftigte angelegt\n"
@@ -122,6 +125,7 @@ def load(cases: int, seed: int, out):
             out.write(f"Fälle: {_number(done)} / {_number(cases)}\n")
             out.flush()
         writer.reset_sequences(NUMBERED_MODELS)
+    out.write(f"{create_complaints(seed, ids.organisations, today)} Beschwerden\n")
 
     _print_summary(out, drawn, target.bulk, time.monotonic() - began)
     return target.bulk.rows
@@ -259,6 +263,8 @@ class _Target:
         self._write_cases(chunk, case_ids, managers, workers)
         rows = planning.draw_chunk(rng, chunk)
         self._write_plans(rows, case_ids, managers, workers)
+        reports = processes.draw_reports(rng, chunk, rows)
+        processes.write_reports(self.bulk, self.dates, reports, case_ids, workers)
         self._write_contacts(
             activity.draw_contacts(rng, chunk, rows), case_ids, workers
         )

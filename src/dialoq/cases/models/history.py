@@ -66,6 +66,8 @@ class AccessAction(models.TextChoices):
     EXPORT_CASES = "export_cases", _("Cases exported")
     ANONYMISE = "anonymise", _("Case anonymised")
     ERASE = "erase", _("Case erased")
+    VIEW_COMPLAINT = "view_complaint", _("Complaint read")
+    CHANGE_COMPLAINT = "change_complaint", _("Complaint recorded or answered")
 
 
 class AccessLogEntry(models.Model):
