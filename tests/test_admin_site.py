@@ -33,6 +33,13 @@ def test_social_data_are_not_in_the_admin():
         assert model not in admin_site._registry
 
 
+def test_catalogue_is_in_the_admin():
+    """Service types are kept by platform administrators in the admin site."""
+    from dialoq.catalog.models import ServiceType
+
+    assert ServiceType in admin_site._registry
+
+
 @pytest.mark.parametrize("persona", ["anonymous", "funder", "provider_a", "outsider"])
 def test_admin_pages_refuse_everyone_but_platform_admins(persona, world, client):
     """Anyone but a platform administrator is sent to the admin sign-in page."""

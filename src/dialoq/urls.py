@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from dialoq import views
 from dialoq.accounts.admin import admin_site
+from dialoq.catalog import admin as catalog_admin  # noqa: F401 (registers models)
 
 urlpatterns = [
     path("", views.start, name="start"),
