@@ -1,7 +1,7 @@
 """The evidence pack: frozen once, unchanged by later data, aggregates only."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from django.db import connection
@@ -133,3 +133,44 @@ def test_only_partners_workers_freeze(world, people, client_for, verified_client
     assert client_for(world.people.provider_a).post(url).status_code == 404
     assert verified_client_for(people.qm_elsewhere).post(url).status_code == 404
     assert not EvidencePack.objects.exists()
+
+
+def test_freezing_takes_proposals_and_flags_onto_the_agenda(world, people):
+    """Self-assessment proposals and review flags of the pair go on the agenda once."""
+    from dialoq.deviations.models import ReviewFlagStatus
+    from dialoq.self_assessment import services as self_assessment
+    from tests.deviations.compliance_data import walk_review_flag
+    from tests.self_assessment.factories import fill, make_round
+
+    round_ = make_round(world.funder, world.provider_a)
+    fill(round_, "funder", people.qm_funder, lambda item: 2)
+    fill(round_, "provider", people.qm_provider, lambda item: 3)
+    self_assessment.do_submit(people.qm_funder, round_, "funder")
+    self_assessment.do_submit(people.qm_provider, round_, "provider")
+    item = round_.template_version.criteria.first().items.first()
+    proposal = self_assessment.do_propose_for_agenda(
+        people.qm_provider, round_, item, "Schnittstellen klären"
+    )
+    flag = walk_review_flag(world)
+
+    dialogue = make_dialogue(world, people.qm_funder)
+    services.do_freeze_pack(people.qm_funder, dialogue)
+
+    kinds = sorted(item.kind for item in dialogue.agenda_items.all())
+    assert kinds == ["review_flag", "self_assessment"]
+    proposal.refresh_from_db()
+    flag.refresh_from_db()
+    assert proposal.status == "on_agenda"
+    assert flag.status == ReviewFlagStatus.ON_AGENDA
+    # The next dialogue does not propose the same self-assessment item again,
+    # while the flag stays open until the funder decides on the standard.
+    later = services.do_create_dialogue(
+        people.qm_funder,
+        own=world.funder,
+        partner=world.provider_a,
+        period_start=date(2027, 1, 1),
+        period_end=date(2027, 12, 31),
+        planned_date=date(2028, 2, 1),
+    )
+    services.do_freeze_pack(people.qm_funder, later)
+    assert [item.kind for item in later.agenda_items.all()] == ["review_flag"]

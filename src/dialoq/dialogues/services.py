@@ -165,8 +165,11 @@ def do_freeze_pack(user, dialogue, *, now=None) -> EvidencePack:
 
 def _propose_agenda(dialogue, content) -> None:
     """Write the agenda the pack suggests: results, flags, proposals, last actions."""
+    from dialoq.deviations.models import ReviewFlagStatus, StandardReviewFlag
+    from dialoq.self_assessment.models import AgendaProposal, ProposalStatus
     from dialoq.self_assessment.services import agenda_proposals
 
+    proposals = list(agenda_proposals(dialogue.funder, dialogue.provider))
     items = [
         (
             AgendaKind.CONSPICUOUS_RESULT,
@@ -186,7 +189,7 @@ def _propose_agenda(dialogue, content) -> None:
             f"{proposal.item.code} {proposal.item.title}",
             str(proposal.pk),
         )
-        for proposal in agenda_proposals(dialogue.funder, dialogue.provider)
+        for proposal in proposals
     ]
     if content["previous_actions"]:
         items.append(
@@ -204,6 +207,14 @@ def _propose_agenda(dialogue, content) -> None:
             title=title[:300],
             reference=reference,
         )
+    # What is now on an agenda is no longer waiting for one.
+    AgendaProposal.objects.filter(
+        pk__in=[proposal.pk for proposal in proposals], status=ProposalStatus.OPEN
+    ).update(status=ProposalStatus.ON_AGENDA)
+    StandardReviewFlag.objects.filter(
+        pk__in=[int(flag["key"]) for flag in content["review_flags"]],
+        status=ReviewFlagStatus.OPEN,
+    ).update(status=ReviewFlagStatus.ON_AGENDA)
 
 
 def conspicuous_keys(dialogue) -> list[str]:
