@@ -77,3 +77,51 @@ def test_calendar_page_and_export(world, people, verified_client_for):
     response = client.get(reverse("dialogues:calendar_ics"))
     assert response["Content-Type"].startswith("text/calendar")
     assert b"VEVENT" in response.content
+
+
+def test_calendar_shows_the_next_dialogue_due_by_the_agreed_cadence(world, people):
+    """Due = last dialogue (held) + cadence, or agreement start + cadence."""
+    from datetime import date
+
+    from tests.agreements.factories import (
+        agreement_between,
+        make_approved,
+        make_manager,
+        make_terms,
+    )
+
+    dialogue = approved_dialogue(world, people)
+    start = date(2026, 1, 1)
+    managers = [
+        make_manager(organisation, f"chef_{organisation.pk}")
+        for organisation in (world.funder, world.provider_a, world.provider_b)
+    ]
+    for provider, manager in zip(
+        (world.provider_a, world.provider_b), managers[1:], strict=True
+    ):
+        make_approved(
+            agreement_between(world.funder, provider),
+            people.qm_funder,
+            managers[0],
+            manager,
+            make_terms(start, dialogue_cadence_months=12),
+            today=start,
+        )
+    today = date(2026, 6, 1)
+    due = {
+        entry.title: entry.day
+        for entry in schedule.calendar_entries(people.qm_funder, today=today)
+        if entry.kind == "dialogue_due"
+    }
+    pair_a = f"{world.funder.short_name} – {world.provider_a.short_name}"
+    pair_b = f"{world.funder.short_name} – {world.provider_b.short_name}"
+    held = dialogue.held_on
+    assert due == {pair_a: held.replace(year=held.year + 1), pair_b: date(2027, 1, 1)}
+    # Provider A's officer sees only the own pair; the outsider nothing.
+    own = [
+        entry.title
+        for entry in schedule.calendar_entries(people.qm_provider, today=today)
+        if entry.kind == "dialogue_due"
+    ]
+    assert own == [pair_a]
+    assert schedule.calendar_entries(world.people.outsider, today=today) == []

@@ -9,13 +9,14 @@ dates. ``icalendar`` writes the same entries as an iCalendar file.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access
-from .models import ActionStatus, AgreedAction, DialogueStatus
+from .models import ActionStatus, AgreedAction, DialogueStatus, QualityDialogue
 
 UPCOMING = (
     DialogueStatus.PLANNED,
@@ -27,7 +28,7 @@ UPCOMING = (
 @dataclass(frozen=True)
 class Entry:
     day: date
-    kind: str  # dialogue, statements, action, self_assessment
+    kind: str  # dialogue, dialogue_due, statements, action, self_assessment
     kind_label: str
     title: str
     url: str
@@ -91,8 +92,52 @@ def calendar_entries(user, *, today=None) -> list[Entry]:
                 overdue=action.due_on < today,
             )
         )
+    entries += _dialogues_due(user, today)
     entries += _self_assessments(user, today)
     return sorted(entries, key=lambda entry: (entry.day, entry.kind, entry.title))
+
+
+def _dialogues_due(user, today) -> list[Entry]:
+    """Return when the next dialogue is due by the cadence of the agreement in force.
+
+    Due = the last dialogue's date (held, else planned) plus the agreed number
+    of months, or the agreement's start plus the months when there was none.
+    A pair with a dialogue planned or under way gets no entry: its date is
+    in the calendar already.
+    """
+    from dialoq.agreements.models import AgreementVersion
+
+    organisations = access.working_organisations(user)
+    if not organisations:
+        return []
+    versions = (
+        AgreementVersion.objects.in_force_on(today)
+        .filter(
+            Q(agreement__funder__in=organisations)
+            | Q(agreement__provider__in=organisations)
+        )
+        .select_related("agreement__funder", "agreement__provider")
+    )
+    entries = []
+    for version in versions:
+        funder, provider = version.agreement.funder, version.agreement.provider
+        dialogues = QualityDialogue.objects.filter(funder=funder, provider=provider)
+        if dialogues.filter(status__in=UPCOMING).exists():
+            continue
+        last = dialogues.order_by("-planned_date").first()
+        start = (last.held_on or last.planned_date) if last else version.valid_from
+        due = start + relativedelta(months=version.dialogue_cadence_months)
+        entries.append(
+            Entry(
+                due,
+                "dialogue_due",
+                _("Quality dialogue due (agreed cadence)"),
+                f"{funder.short_name} – {provider.short_name}",
+                reverse("dialogues:create"),
+                overdue=due < today,
+            )
+        )
+    return entries
 
 
 def _self_assessments(user, today) -> list[Entry]:
