@@ -362,6 +362,11 @@ def _retention(args, rest):
     from dialoq.cases import retention
 
     retention.run_retention(dry_run=args.dry_run, out=sys.stdout)
+    from dialoq.deviations.complaints import erase_old_complaints
+
+    erased = erase_old_complaints(dry_run=args.dry_run)
+    verb = "Would erase" if args.dry_run else "Erased"
+    print(f"{verb} the text and contact of {erased} closed complaints.")
     return 0
 
 

@@ -432,3 +432,26 @@ def overdue_answer(queryset, today=None):
         status__in=(ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED),
         answer_due_on__lt=today,
     )
+
+
+def erase_old_complaints(*, today=None, dry_run=False) -> int:
+    """Erase text, contact and answer of complaints closed long enough ago.
+
+    A closed complaint whose answer is older than ``RETENTION_YEARS`` keeps
+    its reference, organisations, category, dates and outcome (evidence for
+    quality assurance and statistics) and loses everything the complainant
+    wrote or could be reached by. Returns how many were (or would be) erased.
+    """
+    from dialoq.cases.retention import retention_cutoff
+
+    cutoff = retention_cutoff(today or timezone.localdate(), settings.RETENTION_YEARS)
+    due = Complaint.objects.filter(
+        status=ComplaintStatus.CLOSED,
+        erased_at__isnull=True,
+        answered_at__date__lt=cutoff,
+    )
+    if dry_run:
+        return due.count()
+    empty = encrypt_json({"text": "", "contact": "", "answer_note": ""})
+    with transaction.atomic():
+        return due.update(encrypted=empty, erased_at=timezone.now())

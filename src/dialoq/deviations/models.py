@@ -549,6 +549,12 @@ class Complaint(models.Model):
         related_name="complaints",
         verbose_name=_("deviation"),
     )
+    erased_at = models.DateTimeField(
+        _("text and contact erased at"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the retention job; the rest is kept as evidence."),
+    )
 
     objects = ComplaintQuerySet.as_manager()
 
