@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dialoq.catalog.models import DeviationSeverity
 from dialoq.lib.encryption import decrypt_json, encrypt_json
@@ -40,7 +41,7 @@ class DeviationStatus(models.TextChoices):
     ACTIONS_PLANNED = "actions_planned", _("Actions planned")
     IMPLEMENTED = "implemented", _("Actions implemented")
     REVIEWED = "reviewed", _("Effectiveness reviewed")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("workflow status", "Closed")
 
 
 OPEN_STATUSES = tuple(s for s in DeviationStatus.values if s != DeviationStatus.CLOSED)
@@ -364,7 +365,7 @@ class ActionKind(models.TextChoices):
 
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("action status", "Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -447,7 +448,7 @@ class ComplaintStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     ACKNOWLEDGED = "acknowledged", _("Receipt confirmed")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("workflow status", "Closed")
 
 
 class ComplaintOutcome(models.TextChoices):

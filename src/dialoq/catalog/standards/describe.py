@@ -9,8 +9,8 @@ has its own phrase per grammatical slot (the subject of a sentence, “after
 decline the nouns instead of gluing words together.
 """
 
+from django.utils.translation import get_language, ngettext, npgettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, npgettext, pgettext
 
 from dialoq.measures.formatting import format_number
 
@@ -110,7 +110,9 @@ def _before_each(event: str) -> str:
 def _contact_kinds(kinds: tuple[str, ...]) -> str:
     from dialoq.cases.models import ContactKind
 
-    labels = [str(ContactKind(kind).label).lower() for kind in kinds]
+    labels = [str(ContactKind(kind).label) for kind in kinds]
+    if (get_language() or "").startswith("en"):  # German nouns keep their capital
+        labels = [label.lower() for label in labels]
     return _join(labels, _("or"))
 
 

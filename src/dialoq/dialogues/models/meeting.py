@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .dialogue import (
     DialogueLocked,
@@ -184,7 +185,7 @@ class Assessment(GuardedPart):
 
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("action status", "Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 
