@@ -179,6 +179,11 @@ def run_retention(*, dry_run=False, out, today=None, batch_size=RETENTION_BATCH_
             f"Could not erase {len(counts['failed'])} cases that other records "
             f"still protect (case ids: {', '.join(map(str, counts['failed']))}).\n"
         )
+    if mode == "erase" and counts["cases"]:
+        # Erased cases must not survive in the indicator engine's fact snapshot.
+        from dialoq.measures.snapshot import rebuild_after_erasure
+
+        rebuild_after_erasure()
     return counts
 
 

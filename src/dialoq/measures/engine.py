@@ -4,9 +4,13 @@
 tables, aggregates them in in-process DuckDB for every period and unit in one
 ``GROUPING SETS`` query, and applies the statistics (intervals, reference-range
 evaluation, risk adjustment, funnel limits) to the aggregates with NumPy.
-``compute`` loads the facts from the system of record (``facts.load_fact``),
-evaluates every indicator version in force and replaces its stored results in
-one transaction per version, so a crash leaves no half-written period.
+``compute`` refreshes the fact snapshot (``snapshot``: the fact extracts kept
+in a DuckDB file, updated for the cases that changed), derives each fact it
+needs once into a DuckDB table of the columns the definitions read, evaluates
+every indicator version in force on those tables and replaces its stored
+results in one transaction per version, so a crash leaves no half-written
+period. ``evaluate`` takes the facts either as Arrow tables or as such
+``FactView`` tables.
 ``preview`` evaluates a draft on current data without storing anything.
 
 Conditions come from ``conditions.compile_condition``: column names from the
@@ -30,7 +34,7 @@ from django.utils import timezone
 
 from . import statistics as st
 from .conditions import compile_condition
-from .facts import FACTS, UNIT_COLUMNS
+from .facts import FACTS, UNIT_COLUMNS, FactView
 from .periods import Period, add_months, periods_containing, periods_until
 from .spec import IndicatorSpec, Measure
 
@@ -136,15 +140,109 @@ def evaluate_columns(
     periods = [period for period in periods if period.type in spec.periods]
     if not periods:
         return {}
-    with duckdb.connect() as con:
-        con.register("periods", _periods_table(periods))
+    # Facts given as views (``snapshot.fact_views``) are read in their own
+    # connection; Arrow tables in a new one.
+    views = [facts[name] for name in spec.facts if isinstance(facts[name], FactView)]
+    con = views[0].con if views else duckdb.connect()
+    try:
+        _use_periods(con, periods)
         if spec.kind in {"ratio", "change"}:
             groups = _measure_groups(con, spec, facts, periods)
         else:
             groups = _aggregate(con, spec, facts[spec.fact])
+    finally:
+        if views:
+            for table in _TEMPORARY_TABLES:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.unregister("periods")
+            con.unregister("period_months")
+        else:
+            con.close()
     if not groups["cases"].size:
         return {}
     return _columns(spec, groups)
+
+
+_TEMPORARY_TABLES = ("monthly", "unit_months", "month_ends")
+
+
+def _column_names(fact) -> list[str]:
+    return list(fact.column_names)
+
+
+def _use_fact(con, fact, keep: set[str] | None = None) -> None:
+    """Make a fact readable as the view ``fact`` with all four unit columns.
+
+    Unit columns the fact lacks, or not in ``keep``, are empty, so that one
+    query fits all facts.
+    """
+    columns = _column_names(fact)
+    if isinstance(fact, pa.Table):
+        con.register("fact_input", fact)
+        source = "fact_input"
+    else:
+        source = fact.view
+    units = [
+        f'"{column}"'
+        if column in columns and (keep is None or column in keep)
+        else f'CAST(NULL AS BIGINT) AS "{column}"'
+        for column in UNIT_ID_COLUMNS
+    ]
+    others = [f'"{column}"' for column in columns if column not in UNIT_ID_COLUMNS]
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW fact AS "
+        f"SELECT {', '.join(others + units)} FROM {source}"
+    )
+
+
+def used_columns(specs) -> dict[str, set[str]]:
+    """Return per fact the columns the definitions may read (a superset).
+
+    Every fact column named anywhere in a definition, and the unit columns.
+    """
+    import re
+
+    used: dict[str, set[str]] = {}
+    for spec in specs:
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", repr(spec)))
+        for name in spec.facts:
+            columns = set(FACTS[name].columns)
+            used.setdefault(name, set()).update(
+                (words & columns) | (set(UNIT_ID_COLUMNS) & columns)
+            )
+    return used
+
+
+def _within_periods(column: str) -> str:
+    """Return the condition that a date lies in one of the periods' months.
+
+    Periods start on the first of a month and end on the last day of one, so
+    this keeps exactly the rows whose month joins a period later; it only
+    spares the aggregation the rows outside (and is never true for NULL).
+    """
+    return (
+        f"CAST({column} AS DATE) BETWEEN (SELECT MIN(month) FROM period_months) "
+        f"AND (SELECT LAST_DAY(MAX(month)) FROM period_months)"
+    )
+
+
+def _use_periods(con, periods: list[Period]) -> None:
+    """Register the periods, and each month of each period (an equi-join)."""
+    con.register("periods", _periods_table(periods))
+    months = [(period, period.months()) for period in periods]
+    rows = [(period, month, len(all_)) for period, all_ in months for month in all_]
+    con.register(
+        "period_months",
+        pa.table(
+            {
+                "month": pa.array([row[1] for row in rows], pa.date32()),
+                "period_type": pa.array([row[0].type for row in rows], pa.string()),
+                "period_start": pa.array([row[0].start for row in rows], pa.date32()),
+                "period_end": pa.array([row[0].end for row in rows], pa.date32()),
+                "period_months": pa.array([row[2] for row in rows], pa.int64()),
+            }
+        ),
+    )
 
 
 def _periods_table(periods: list[Period]) -> pa.Table:
@@ -207,10 +305,11 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
     sums add up exactly; a median is read off the cumulative histogram.
     """
     schema = FACTS[spec.fact].schema
-    table = _with_unit_columns(table)
     if spec.kind == "oe":
-        table = _with_risk(table, spec)
-    con.register("fact", table)
+        if isinstance(table, FactView):
+            table = table.to_arrow()
+        table = _with_risk(_with_unit_columns(table), spec)
+    _use_fact(con, table)
     population, population_params = _condition(spec.population, schema)
     numerator, numerator_params = _condition(spec.numerator, schema)
     stratum = f'CAST(f."{spec.strata[0]}" AS VARCHAR)' if spec.strata else "''"
@@ -232,13 +331,13 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
                SUM({value}) AS sum_x,
                SUM({value} * {value}) AS sum_xx
         FROM fact AS f
-        WHERE {population} AND f."{spec.period_date}" IS NOT NULL
+        WHERE {population} AND {_within_periods(f'f."{spec.period_date}"')}
               {"AND " + value + " IS NOT NULL" if histogram else ""}
         GROUP BY ALL
         """,
         params,
     )
-    unit_types = _unit_types(spec, set(table.column_names))
+    unit_types = _unit_types(spec, set(_column_names(table)))
     extra = ["m.month", "m.stratum"]
     if histogram:
         extra.append("m.value")
@@ -269,7 +368,7 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
                SUM(u.expected) AS expected, SUM(u.n_values) AS n_values,
                SUM(u.sum_x) AS sum_x, SUM(u.sum_xx) AS sum_xx
         FROM unit_months AS u
-        JOIN periods AS p ON u.month BETWEEN p.period_start AND p.period_end
+        JOIN period_months AS p ON u.month = p.month
         GROUP BY p.period_type, p.period_start, p.period_end, {keys}
     """
     if histogram:
@@ -286,36 +385,69 @@ def _median_rollup(con, rollup: str) -> pa.Table:
     the mean of the values at ranks ⌊(n+1)/2⌋ and ⌊n/2⌋+1, the interval
     [x(k), x(n−k+1)]; x(r) is the smallest value whose cumulative count
     reaches r — the same as ``statistics.median_estimate`` on the raw values.
+
+    Each group's histogram comes as two lists sorted by value (values and
+    their counts); laid end to end, the cumulative counts of all groups run
+    on in one array, so every rank of every group is found with one binary
+    search.
     """
-    keys = "period_type, period_start, period_end, stratum, grouping_, " + ", ".join(
-        UNIT_ID_COLUMNS
-    )
-    con.execute(
+    import pyarrow.compute as pc
+
+    keys = ["period_type", "period_start", "period_end", "stratum", "grouping_"]
+    keys += list(UNIT_ID_COLUMNS)
+    listed = ", ".join(keys)
+    groups = con.sql(
         f"""
-        CREATE OR REPLACE TEMP TABLE histogram AS
-        SELECT *,
-               SUM(n_values) OVER (PARTITION BY {keys} ORDER BY value
-                                   ROWS UNBOUNDED PRECEDING) AS cumulative,
-               SUM(n_values) OVER (PARTITION BY {keys}) AS n
+        SELECT {listed}, LIST(value ORDER BY value) AS values_,
+               LIST(n_values ORDER BY value) AS counts_
         FROM ({rollup})
-        """
-    )
-    sizes = con.sql("SELECT DISTINCT n FROM histogram").fetchnumpy()["n"]
-    con.register("ranks", _median_ranks(np.asarray(sizes, dtype=np.int64)))
-    return con.sql(
-        f"""
-        SELECT {keys}, ANY_VALUE(h.n) AS rows_, ANY_VALUE(h.n) AS n_values,
-               (MIN(h.value) FILTER (WHERE h.cumulative >= (h.n + 1) // 2)
-                + MIN(h.value) FILTER (WHERE h.cumulative >= h.n // 2 + 1)) / 2
-                 AS median,
-               MIN(h.value) FILTER (WHERE r.k > 0 AND h.cumulative >= r.k)
-                 AS median_lower,
-               MIN(h.value) FILTER (WHERE r.k > 0 AND h.cumulative >= h.n - r.k + 1)
-                 AS median_upper
-        FROM histogram AS h JOIN ranks AS r ON r.n = h.n
-        GROUP BY {keys}
+        GROUP BY {listed}
         """
     ).to_arrow_table()
+    value_lists = groups.column("values_").combine_chunks()
+    count_lists = groups.column("counts_").combine_chunks()
+    offsets = value_lists.offsets.to_numpy()
+    values = pc.list_flatten(value_lists).to_numpy(zero_copy_only=False)
+    counts = pc.list_flatten(count_lists).to_numpy(zero_copy_only=False)
+    values = values.astype(float)
+    counts = counts.astype(np.int64)
+    cumulative = np.cumsum(counts)
+    first, last = offsets[:-1], offsets[1:] - 1
+    if len(first):
+        before = cumulative[first] - counts[first]
+        n = cumulative[last] - before
+    else:
+        before = n = np.zeros(0, dtype=np.int64)
+    sizes, inverse = np.unique(n, return_inverse=True)
+    ranks = _median_ranks(sizes)
+    k = np.zeros(len(sizes), dtype=np.int64)
+    k[np.searchsorted(sizes, ranks.column("n").to_numpy())] = ranks.column(
+        "k"
+    ).to_numpy()
+    k = k[inverse]
+
+    def at_rank(rank):
+        return values[np.searchsorted(cumulative, before + rank, side="left")]
+
+    if len(n):
+        median = (at_rank((n + 1) // 2) + at_rank(n // 2 + 1)) / 2
+        has_interval = k > 0
+        lower = np.where(has_interval, at_rank(np.where(has_interval, k, 1)), np.nan)
+        upper = np.where(
+            has_interval, at_rank(np.where(has_interval, n - k + 1, 1)), np.nan
+        )
+    else:
+        median = lower = upper = np.zeros(0)
+    return pa.table(
+        {
+            **{key: groups.column(key) for key in keys},
+            "rows_": pa.array(n, pa.int64()),
+            "n_values": pa.array(n, pa.int64()),
+            "median": pa.array(median, pa.float64()),
+            "median_lower": pa.array(lower, pa.float64()),
+            "median_upper": pa.array(upper, pa.float64()),
+        }
+    )
 
 
 def _median_ranks(sizes: np.ndarray, confidence: float = 0.95) -> pa.Table:
@@ -339,14 +471,6 @@ def _median_ranks(sizes: np.ndarray, confidence: float = 0.95) -> pa.Table:
     )
 
 
-def _only_units(table: pa.Table, columns: set[str]) -> pa.Table:
-    """Return the table with unit columns outside ``columns`` emptied."""
-    for column in UNIT_ID_COLUMNS:
-        if column in table.column_names and column not in columns:
-            table = table.drop_columns([column])
-    return _with_unit_columns(table)
-
-
 def _with_unit_columns(table: pa.Table) -> pa.Table:
     """Add empty unit columns a fact does not have, so one query fits all."""
     for column in UNIT_ID_COLUMNS:
@@ -367,12 +491,17 @@ def _groups(result: pa.Table, masks: dict[int, str], spec) -> dict[str, np.ndarr
             "grouping_",
         )
     }
-    unit_type = np.array([masks.get(int(m), "") for m in data["grouping_"]], object)
+    lookup = np.array(
+        [masks.get(mask, "") for mask in range(2 ** len(UNIT_ID_COLUMNS))], object
+    )
+    unit_type = lookup[data["grouping_"].astype(np.int64)]
     keep = unit_type != ""
+    missing = {}
     for column in UNIT_ID_COLUMNS:
         data[column] = np.array(result.column(column).to_pylist(), dtype=object)
+        missing[column] = result.column(column).is_null().to_numpy(zero_copy_only=False)
     for unit, key in UNIT_KEY_COLUMN.items():
-        keep &= ~((unit_type == unit) & _is_none(data[key]))
+        keep &= ~((unit_type == unit) & missing[key])
     names = result.column_names
     for name in (
         "rows_",
@@ -401,8 +530,22 @@ def _floats(column: pa.ChunkedArray) -> np.ndarray:
     return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
 
 
-def _is_none(values: np.ndarray) -> np.ndarray:
-    return np.array([value is None for value in values], dtype=bool)
+def _row_groups(*columns) -> list[np.ndarray]:
+    """Return the rows of each distinct combination of values, in ascending order.
+
+    Groups come in the order of their first row, as a dictionary of lists
+    filled row by row would give them; missing values form groups of their own.
+    """
+    import pandas as pd
+
+    if not columns or not len(columns[0]):
+        return []
+    frame = pd.DataFrame({str(i): np.asarray(c) for i, c in enumerate(columns)})
+    codes = (
+        frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    )
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes))[:-1])
 
 
 # --- risk adjustment -----------------------------------------------------------
@@ -510,16 +653,16 @@ def _measure_groups(con, spec: IndicatorSpec, facts, periods) -> dict[str, np.nd
     if spec.kind == "ratio":
         measures.append(spec.denominator_measure)
     columns = set.intersection(
-        *(set(facts[measure.fact].column_names) for measure in measures)
+        *(set(_column_names(facts[measure.fact])) for measure in measures)
     )
     unit_types = _unit_types(spec, columns)
     if spec.kind == "change":
         earlier = [period.year_before() for period in periods]
-        con.register("periods", _periods_table(sorted(set(periods + earlier))))
+        _use_periods(con, sorted(set(periods + earlier)))
     # Group every measure by the unit columns all its facts have, so that for
     # example staff (no funder) and cases meet per provider.
     tables = [
-        _measure(con, measure, _only_units(facts[measure.fact], columns), unit_types)
+        _measure(con, measure, facts[measure.fact], columns, unit_types)
         for measure in measures
     ]
     numerators = tables[0]
@@ -577,7 +720,9 @@ def _measure_groups(con, spec: IndicatorSpec, facts, periods) -> dict[str, np.nd
     return data
 
 
-def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, dict]:
+def _measure(
+    con, measure: Measure, table, columns: set[str], unit_types
+) -> dict[tuple, dict]:
     """Return one measure per unit and period, keyed by (unit…, type, start).
 
     As in ``_aggregate``: rows are summed per month and finest unit, then per
@@ -586,7 +731,7 @@ def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, 
     months of the period, "stock_sum" the column added up over them.
     """
     schema = FACTS[measure.fact].schema
-    con.register("fact", table)
+    _use_fact(con, table, keep=columns)
     condition, params = _condition(measure.condition, schema)
     column = f'CAST(f."{measure.column}" AS DOUBLE)' if measure.column else "NULL"
     units = ", ".join(f"f.{c} AS {c}" for c in UNIT_ID_COLUMNS)
@@ -600,7 +745,7 @@ def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, 
                    COUNT(*) AS rows_, COUNT({column}) AS n_values,
                    SUM({column}) AS total
             FROM fact AS f
-            WHERE {condition} AND f."{measure.date}" IS NOT NULL
+            WHERE {condition} AND {_within_periods(f'f."{measure.date}"')}
             GROUP BY ALL
             """,
             params,
@@ -673,7 +818,7 @@ def _measure(con, measure: Measure, table: pa.Table, unit_types) -> dict[tuple, 
         SELECT p.period_type, p.period_start, p.period_end, {keys},
                {amount} AS amount, {cases} AS cases
         FROM unit_months AS u
-        JOIN periods AS p ON u.month BETWEEN p.period_start AND p.period_end
+        JOIN period_months AS p ON u.month = p.month
         GROUP BY p.period_type, p.period_start, p.period_end, {keys}
         """
     ).to_arrow_table()
@@ -780,24 +925,29 @@ def _columns(spec: IndicatorSpec, g: dict[str, np.ndarray]) -> dict[str, list]:
     ]
     ids = {column: [_id(v) for v in g[column]] for column in UNIT_ID_COLUMNS}
     unit_types = [str(v) for v in g["unit_type"]]
+    keys: dict[tuple, str] = {}  # few units, many rows
     columns.update(
         unit_type=unit_types,
         unit_key=[
-            unit_key(unit, key)
-            for unit, *key in zip(
-                unit_types, *(ids[c] for c in UNIT_ID_COLUMNS), strict=True
-            )
+            keys.get(row) or keys.setdefault(row, unit_key(row[0], row[1:]))
+            for row in zip(unit_types, *(ids[c] for c in UNIT_ID_COLUMNS), strict=True)
         ],
         **ids,
         period_type=[str(v) for v in g["period_type"]],
-        period_start=[_date(v) for v in g["period_start"]],
-        period_end=[_date(v) for v in g["period_end"]],
+        period_start=_dates(g["period_start"]),
+        period_end=_dates(g["period_end"]),
         stratum=[str(v or "") for v in g["stratum"]],
-        cases=[int(v) for v in cases],
+        cases=cases.astype(np.int64).tolist(),
         evaluation=[str(v) for v in evaluation],
         method=methods,
     )
     return columns
+
+
+def _dates(values: np.ndarray) -> list[date]:
+    if np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[D]").astype(object).tolist()
+    return [_date(v) for v in values]
 
 
 def _t_intervals(mean, sd, cases):
@@ -814,10 +964,6 @@ def _t_intervals(mean, sd, cases):
     return lower, upper
 
 
-def _comparison_keys(g, columns) -> list[tuple]:
-    return list(zip(*(g[column] for column in columns), strict=True))
-
-
 def _reference_bounds(spec, g, value):
     """Return the reference range per row: fixed, or percentiles of the units."""
     size = len(value)
@@ -829,12 +975,13 @@ def _reference_bounds(spec, g, value):
         )
     lower, upper = np.full(size, np.nan), np.full(size, np.nan)
     evaluable = (g["cases"] >= spec.minimum_cases) & np.isfinite(value)
-    keys = _comparison_keys(g, ("period_type", "period_start", "unit_type", "stratum"))
-    groups: dict[tuple, list[int]] = {}
-    for index, key in enumerate(keys):
-        groups.setdefault(key, []).append(index)
-    for indices in groups.values():
-        members = np.array(indices)
+    groups = _row_groups(
+        *(
+            g[column]
+            for column in ("period_type", "period_start", "unit_type", "stratum")
+        )
+    )
+    for members in groups:
         values = value[members][evaluable[members]]
         if not len(values):
             continue
@@ -855,16 +1002,10 @@ def _evaluate(spec, g, value, numerator, expected, lower, upper):
         evaluation[not_enough] = st.Evaluation.NOT_EVALUABLE
         return evaluation, criterion, {"minimum_cases": spec.minimum_cases}
     parameters: dict[str, Any] = {}
-    bounds = list(zip(lower, upper, strict=True))
-    groups: dict[tuple, list[int]] = {}
-    for index, (low, high) in enumerate(bounds):
-        key = (
-            None if np.isnan(low) else float(low),
-            None if np.isnan(high) else float(high),
-        )
-        groups.setdefault(key, []).append(index)
-    for (low, high), indices in groups.items():
-        members = np.array(indices)
+    for members in _row_groups(lower, upper):
+        first = members[0]
+        low = None if np.isnan(lower[first]) else float(lower[first])
+        high = None if np.isnan(upper[first]) else float(upper[first])
         if low is None and high is None:
             evaluation[members] = st.Evaluation.NOT_EVALUABLE
             continue
@@ -922,23 +1063,16 @@ def _funnels(spec, g, value, numerator, expected):
         return out
     adjustment = settings.DIALOQ_FUNNEL_ADJUSTMENT
     kind = "proportion" if spec.kind == "rate" else "ratio"
-    groups: dict[tuple, list[int]] = {}
-    for index in range(size):
-        unit = g["unit_type"][index]
-        if unit not in FUNNEL_PARENTS:
-            continue
-        parent = tuple(g[column][index] for column in FUNNEL_PARENTS[unit])
-        key = (
-            g["period_type"][index],
-            g["period_start"][index],
-            g["stratum"][index],
-            unit,
-            *parent,
-        )
-        groups.setdefault(key, []).append(index)
+    groups = []
+    for unit, parents in FUNNEL_PARENTS.items():
+        rows = np.flatnonzero(g["unit_type"] == unit)
+        keys = ("period_type", "period_start", "stratum", *parents)
+        groups += [
+            rows[members] for members in _row_groups(*(g[key][rows] for key in keys))
+        ]
     batch_rows, batch_targets = [], []
-    for indices in groups.values():
-        members = np.array(indices)
+    for members in groups:
+        indices = members.tolist()
         precision = (
             g["cases"][members].astype(float)
             if kind == "proportion"
@@ -1100,23 +1234,30 @@ def compute(
         report(total, total, "")
         return ComputeSummary(0, total, time.perf_counter() - started, data_until, 0)
     start = min(period.start for period in periods)
-    if any(spec.kind == "change" for _v, spec in specs):
-        start = add_months(start, -12)
+    # A change compares with the year before: its facts from 12 months earlier.
+    earlier = {
+        name for _v, spec in specs if spec.kind == "change" for name in spec.facts
+    }
+    starts = {name: add_months(start, -12) for name in earlier}
     end = max(period.end for period in periods)
-    facts = {}
-    from .facts import load_fact
+    from . import snapshot
 
-    for name in fact_names:
-        report(done, total, str(FACTS[name].label))
-        facts[name] = load_fact(name, start=start, end=end)
-        done += 1
+    report(done, total, ", ".join(str(FACTS[name].label) for name in fact_names))
     written = 0
     computed_at = timezone.now()
-    for version, spec in specs:
-        report(done, total, version.display_title)
-        columns = evaluate_columns(spec, facts, periods, data_until)
-        written += _store(version, periods, columns, computed_at, data_until)
-        done += 1
+    with snapshot.fact_views(
+        fact_names,
+        start=start,
+        starts=starts,
+        end=end,
+        columns=used_columns(spec for _v, spec in specs),
+    ) as facts:
+        done += len(fact_names)
+        for version, spec in specs:
+            report(done, total, version.display_title)
+            columns = evaluate_columns(spec, facts, periods, data_until)
+            written += _store(version, periods, columns, computed_at, data_until)
+            done += 1
     report(total, total, "")
     return ComputeSummary(
         written, total, time.perf_counter() - started, data_until, len(periods)

@@ -54,6 +54,25 @@ PERSPECTIVES = frozenset({"funder", "provider", "beneficiary"})
 
 
 @dataclass(frozen=True)
+class FactView:
+    """A fact readable as a view in a DuckDB connection (``snapshot.fact_views``)."""
+
+    name: str
+    view: str
+    column_names: tuple[str, ...]
+    con: object
+
+    def to_arrow(self) -> pa.Table:
+        table = self.con.sql(f"SELECT * FROM {self.view}").to_arrow_table()
+        schema = arrow_schema(self.name)
+        return table.cast(pa.schema([schema.field(c) for c in table.column_names]))
+
+    @property
+    def num_rows(self) -> int:
+        return self.con.execute(f"SELECT COUNT(*) FROM {self.view}").fetchall()[0][0]
+
+
+@dataclass(frozen=True)
 class Fact:
     """A fact table: its columns, the units it can be grouped by, its text."""
 
@@ -309,7 +328,11 @@ FACTS: dict[str, Fact] = {
 #
 # Every fetched value passes through Python once; that is most of the cost of
 # reading. So the extracts carry no column twice, and one row per goal rather
-# than per rating.
+# than per rating; and the indicator engine reads the typed extracts kept in
+# the fact snapshot (``snapshot``), refreshed by changed case, rather than the
+# database. The derivation is the same either way (``define_fact_view``).
+# ``{keys:column}`` in a query restricts the aggregates over other tables to
+# the records being extracted again.
 
 ARROW_TYPES = {
     "integer": pa.int64(),
@@ -404,31 +427,139 @@ def load_fact(
     - ``complaints`` and ``deviations``: always empty, with their declared
       columns, until complaint management and the deviation register exist.
     """
-    fact = _fact_named(name)
+    _fact_named(name)  # an unknown name is an error
     if start and end and start > end:
         raise ValueError(f"The window starts ({start}) after it ends ({end}).")
     extraction = _EXTRACTIONS.get(name)
     if extraction is None:
         return arrow_schema(name).empty_table()
-    kinds = {column.name: column.type for column in fact.columns.values()}
-    kinds.update(extraction.types)
-    query, params = extraction.query_for(start, end)
-    extract = _fetch(query, params, kinds)
     with duckdb.connect() as con:
-        con.execute("SET TimeZone = 'UTC'")  # SQLite hands out times in UTC
-        con.execute(_WEEKDAYS_MACRO)
-        con.register("extract", extract)
-        if "service_type_id" in extract.column_names:
-            con.register(
-                "service_types", _fetch(_SERVICE_TYPES, [], _SERVICE_TYPE_KINDS)
-            )
-        con.execute(_typed_view(extract.column_names, kinds))
-        derive_params = _derive_params(start, end)
-        used = _PARAMETER.findall(extraction.derive)
-        result = con.sql(
-            extraction.derive, params={key: derive_params[key] for key in used}
-        ).to_arrow_table()
-    return result.select(list(fact.columns)).cast(arrow_schema(name))
+        extract_into(con, "extract_typed", extraction, start=start, end=end)
+        return derive_fact(con, name, "extract_typed", start=start, end=end)
+
+
+def extract_into(
+    con,
+    table: str,
+    extraction,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    keys: list | None = None,
+    temporary=False,
+) -> None:
+    """Run an extraction in the database into the DuckDB table ``table``, typed.
+
+    The rows of the window ``start``…``end`` or, given ``keys``, those of
+    these records only (ids of the extraction's ``key``). The rows are
+    fetched and inserted in chunks, so that a large extract is never held in
+    memory as a whole.
+    """
+    kinds = extraction.kinds()
+    query, params = extraction.query_for(start, end, keys)
+    con.execute("SET TimeZone = 'UTC'")  # SQLite hands out times in UTC
+    created = False
+    for chunk in _fetch_chunks(query, params, kinds):
+        con.register("extract", chunk)
+        rows = _cast_all("extract", chunk.column_names, kinds)
+        if created:
+            con.execute(f"INSERT INTO {table} {rows}")
+        else:
+            kind = "TEMP TABLE" if temporary else "TABLE"
+            con.execute(f"CREATE OR REPLACE {kind} {table} AS {rows}")
+            created = True
+        con.unregister("extract")
+
+
+def derive_fact(
+    con,
+    name: str,
+    source: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    where: str = "TRUE",
+) -> pa.Table:
+    """Return a fact from its typed extract ``source`` (a DuckDB table).
+
+    ``where`` (SQL without parameters) selects the rows of the window among
+    the extract's rows; the derived columns are then computed exactly as when
+    the fact is read from the database.
+    """
+    view = define_fact_view(con, name, source, start=start, end=end, where=where)
+    result = con.sql(f"SELECT * FROM {view}").to_arrow_table()
+    return result.cast(arrow_schema(name))
+
+
+def define_fact_view(
+    con,
+    name: str,
+    source: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    where: str = "TRUE",
+) -> str:
+    """Create the DuckDB view ``fact_<name>``: the fact derived from ``source``.
+
+    ``source`` is a DuckDB table with the typed extract, ``where`` (SQL
+    without parameters) selects the rows of the window. The view has exactly
+    the declared columns; nothing is computed until it is read, and then only
+    the columns read.
+    """
+    fact = _fact_named(name)
+    extraction = _EXTRACTIONS[name]
+    con.execute("SET TimeZone = 'UTC'")  # SQLite hands out times in UTC
+    con.execute(_WEEKDAYS_MACRO)
+    names = [row[0] for row in con.execute(f"DESCRIBE {source}").fetchall()]
+    rows = f"SELECT * FROM {source} WHERE {where}"
+    if "service_type_id" in names:
+        con.register("service_types", _fetch(_SERVICE_TYPES, [], _SERVICE_TYPE_KINDS))
+        casts = _cast_all("service_types", _SERVICE_TYPE_KINDS, _SERVICE_TYPE_KINDS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE service_types_typed AS {casts}")
+        typed = f"""
+            SELECT e.*, s.code_book, s.service_type_key, s.category, s.setting,
+                   s.rate_per_hour
+            FROM ({rows}) AS e
+            LEFT JOIN service_types_typed AS s USING (service_type_id)
+        """
+    else:
+        typed = rows
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed_{name} AS {typed}")
+    derive = extraction.derive.strip()
+    typed_cte = f"typed AS (SELECT * FROM typed_{name})"
+    if derive[:4].upper() == "WITH":
+        derive = f"WITH {typed_cte}, {derive[4:]}"
+    else:
+        derive = f"WITH {typed_cte} {derive}"
+    values = _derive_params(start, end)
+    derive = _PARAMETER.sub(lambda match: _literal(values[match.group(1)]), derive)
+    columns = ", ".join(
+        f'CAST("{column.name}" AS {_DUCKDB_TYPES[column.type]}) AS "{column.name}"'
+        for column in fact.columns.values()
+    )
+    view = f"fact_{name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {columns} FROM ({derive})"
+    )
+    return view
+
+
+def _literal(value) -> str:
+    """Return a derivation value as a DuckDB literal of the type it binds as."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, int):
+        return f"CAST({value} AS BIGINT)"
+    if isinstance(value, float):
+        return f"CAST('{value!r}' AS DOUBLE)"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    raise TypeError(f"No literal for {value!r}")
 
 
 def _fact_named(name: str) -> Fact:
@@ -454,30 +585,47 @@ class _Window:
     opens: str = ""
     closes: str = ""
     monthly: bool = False
+    # Extract columns named otherwise than the queried column.
+    renamed: tuple[tuple[str, str], ...] = ()
 
-    def condition(self, start, end) -> tuple[str, list]:
-        """Return the SQL condition, with placeholders, and its values."""
+    def condition(self, start, end, *, local=False) -> tuple[str, list]:
+        """Return the SQL condition, with placeholders, and its values.
+
+        With ``local`` the condition is for DuckDB over the typed extract: its
+        column names, and the dates written as literals (no values).
+        """
         if self.monthly and start:
             start = start.replace(day=1)
-        parts, params = [], []
+        params = []
+        renamed = dict(self.renamed)
+
+        def column(expression):
+            if not local:
+                return expression
+            return renamed.get(expression, expression.rsplit(".", 1)[-1])
+
+        def value(day):
+            if local:
+                return f"DATE '{day.isoformat()}'"
+            params.append(day)
+            return "%s"
+
+        parts = []
         if self.opens:
             if end:
-                parts.append(f"{self.opens} <= %s")
-                params.append(end)
+                parts.append(f"{column(self.opens)} <= {value(end)}")
             if start:
-                parts.append(f"({self.closes} IS NULL OR {self.closes} >= %s)")
-                params.append(start)
+                closes = column(self.closes)
+                parts.append(f"({closes} IS NULL OR {closes} >= {value(start)})")
             return " AND ".join(parts) or "1 = 1", params
         if not (self.dates and (start or end)):
             return "1 = 1", []
-        for column in self.dates:
+        for date_column in self.dates:
             bounds = []
             if start:
-                bounds.append(f"{column} >= %s")
-                params.append(start)
+                bounds.append(f"{column(date_column)} >= {value(start)}")
             if end:
-                bounds.append(f"{column} <= %s")
-                params.append(end)
+                bounds.append(f"{column(date_column)} <= {value(end)}")
             parts.append("(" + " AND ".join(bounds) + ")")
         return "(" + " OR ".join(parts) + ")", params
 
@@ -496,32 +644,75 @@ class _Extraction:
     derive: str
     window: _Window = _Window()
     types: tuple[tuple[str, str], ...] = ()
+    # Where the typed extract is kept in the fact snapshot (``snapshot``), the
+    # column identifying the record its rows belong to, and that record's id
+    # in the query; without ``key`` the extract is always read whole.
+    table: str = ""
+    key_column: str = ""
+    key: str = ""
+    fact: str = ""
 
-    def query_for(self, start, end) -> tuple[str, list]:
-        condition, params = self.window.condition(start, end)
-        return self.query.replace("{window}", condition), params
+    def query_for(self, start, end, keys=None) -> tuple[str, list]:
+        """Return the query for a window, or for some records, and its values.
+
+        ``{window}`` becomes the window's condition, or with ``keys`` the
+        condition on the record ids; ``{keys:column}`` the condition on the
+        record ids in ``column`` (or nothing without ``keys``), so that the
+        aggregates over other tables are computed for those records only.
+        """
+        params: list = []
+
+        def substitute(match):
+            column = match.group(1)
+            if keys is None and column is None:
+                condition, values = self.window.condition(start, end)
+                params.extend(values)
+                return condition
+            if keys is None:
+                return "1 = 1"
+            params.extend(keys)
+            placeholders = ", ".join(["%s"] * len(keys)) or "NULL"
+            return f"{column or self.key} IN ({placeholders})"
+
+        return _PLACEHOLDER.sub(substitute, self.query), params
+
+    def kinds(self) -> dict[str, str]:
+        """Return the declared type of every column the extract may have."""
+        kinds = {
+            column.name: column.type
+            for column in _fact_named(self.fact).columns.values()
+        }
+        kinds.update(self.types)
+        return kinds
 
 
 def _fetch(query: str, params: list, kinds: dict[str, str]) -> pa.Table:
     """Run a query; return its rows as an Arrow table, read in chunks."""
-    chunks = []
+    chunks = list(_fetch_chunks(query, params, kinds))
+    # A column that is empty throughout a chunk has no type there yet.
+    return pa.concat_tables(chunks, promote_options="permissive")
+
+
+def _fetch_chunks(query: str, params: list, kinds: dict[str, str]):
+    """Run a query; yield its rows as Arrow tables of up to FETCH_ROWS rows.
+
+    Without rows, yield one empty table with the query's columns.
+    """
     with _cursor() as cursor:
         cursor.execute(query, params)
         names = [column[0] for column in cursor.description]
+        empty = True
         while rows := cursor.fetchmany(FETCH_ROWS):
+            empty = False
             columns = zip(*rows, strict=True)
-            chunks.append(
-                pa.table(
-                    {
-                        name: _arrow_array(values, kinds[name])
-                        for name, values in zip(names, columns, strict=True)
-                    }
-                )
+            yield pa.table(
+                {
+                    name: _arrow_array(values, kinds[name])
+                    for name, values in zip(names, columns, strict=True)
+                }
             )
-    if not chunks:
-        return pa.table({name: pa.nulls(0) for name in names})
-    # A column that is empty throughout a chunk has no type there yet.
-    return pa.concat_tables(chunks, promote_options="permissive")
+        if empty:
+            yield pa.table({name: pa.nulls(0) for name in names})
 
 
 def _arrow_array(values, kind: str) -> pa.Array:
@@ -541,24 +732,6 @@ def _cursor():
     return connection.chunked_cursor()
 
 
-def _typed_view(names, kinds: dict[str, str]) -> str:
-    """Return the DuckDB view ``typed``: the extract with every column cast.
-
-    An extract with a service type gets the service type's attributes.
-    """
-    extract = _cast_all("extract", names, kinds)
-    if "service_type_id" not in names:
-        return f"CREATE VIEW typed AS {extract}"
-    service_types = _cast_all("service_types", _SERVICE_TYPE_KINDS, _SERVICE_TYPE_KINDS)
-    return f"""
-        CREATE VIEW typed AS
-        SELECT e.*, s.code_book, s.service_type_key, s.category, s.setting,
-               s.rate_per_hour
-        FROM ({extract}) AS e
-        LEFT JOIN ({service_types}) AS s USING (service_type_id)
-    """
-
-
 def _cast_all(table: str, names, kinds: dict[str, str]) -> str:
     casts = ", ".join(
         f'CAST("{name}" AS {_DUCKDB_TYPES[kinds[name]]}) AS "{name}"' for name in names
@@ -567,6 +740,7 @@ def _cast_all(table: str, names, kinds: dict[str, str]) -> str:
 
 
 _PARAMETER = re.compile(r"\$([a-z_]+)")
+_PLACEHOLDER = re.compile(r"\{(?:window|keys:([a-z_.0-9]+))\}")
 
 
 def _derive_params(start, end) -> dict:
@@ -600,7 +774,7 @@ def _stored(column: str) -> str:
 # Weekdays (Monday to Friday) from Monday, 1 January 1900 to a day: the
 # weekdays after a and up to b are weekdays_since_1900(b) - weekdays_since_1900(a).
 _WEEKDAYS_MACRO = """
-    CREATE MACRO weekdays_since_1900(day) AS
+    CREATE OR REPLACE TEMP MACRO weekdays_since_1900(day) AS
         5 * (date_diff('day', DATE '1900-01-01', day) // 7)
         + LEAST(date_diff('day', DATE '1900-01-01', day) % 7 + 1, 5)
 """
@@ -636,7 +810,7 @@ _FINAL_REVIEW = """
     final_review AS (
         SELECT case_id, MAX(id) AS review_id
         FROM cases_review
-        WHERE is_final
+        WHERE is_final AND {keys:case_id}
         GROUP BY case_id
     )"""
 
@@ -652,12 +826,13 @@ _CASES = _Extraction(
             SELECT case_id, COUNT(*) AS contacts,
                    SUM(duration_minutes) AS contact_minutes
             FROM cases_contact
+            WHERE {{keys:case_id}}
             GROUP BY case_id
         ),
         newest_plan AS (
             SELECT p.case_id, p.id AS plan_id, p.agreed_hours_per_month
             FROM cases_helpplan AS p
-            WHERE NOT EXISTS (
+            WHERE {{keys:p.case_id}} AND NOT EXISTS (
                 SELECT 1 FROM cases_helpplan AS later
                 WHERE later.case_id = p.case_id AND later.version > p.version
             )
@@ -691,14 +866,14 @@ _CASES = _Extraction(
               ON c2.beneficiary_id = c1.beneficiary_id
              AND c2.id <> c1.id
              AND c2.referred_on >= c1.ended_on
-            WHERE c1.ended_on IS NOT NULL
+            WHERE c1.ended_on IS NOT NULL AND {{keys:c1.id}}
             GROUP BY c1.id
         ),
         initial_need AS (
             SELECT a.case_id, AVG(CAST(r.level AS DOUBLE PRECISION)) AS initial_need
             FROM cases_needassessment AS a
             JOIN cases_needrating AS r ON r.assessment_id = a.id
-            WHERE a.occasion = 'start' AND r.relevant
+            WHERE a.occasion = 'start' AND r.relevant AND {{keys:a.case_id}}
             GROUP BY a.case_id
         )
         SELECT c.id AS case_id, {_CASE_UNITS}, c.status,
@@ -729,6 +904,10 @@ _CASES = _Extraction(
         WHERE {{window}}
     """,
     window=_Window(opens="c.referred_on", closes="c.ended_on"),
+    table="cases",
+    key_column="case_id",
+    key="c.id",
+    fact="cases",
     types=(
         ("contact_minutes", "integer"),
         ("goals_rated", "integer"),
@@ -837,9 +1016,17 @@ _RATINGS = """
         )
     )"""
 
+_FINAL_LEVELS_SNAPSHOT = {
+    "window": _Window(dates=("r.held_on",), renamed=(("r.held_on", "rated_on"),)),
+    "table": "final_levels",
+    "key_column": "case_id",
+    "key": "c.id",
+}
+
 _GOAL_RATINGS = _Extraction(
     query=_FINAL_LEVELS,
-    window=_Window(dates=("r.held_on",)),
+    **_FINAL_LEVELS_SNAPSHOT,
+    fact="goal_ratings",
     types=_FINAL_LEVEL_TYPES,
     derive=f"""
         {_RATINGS}
@@ -852,7 +1039,8 @@ _GOAL_RATINGS = _Extraction(
 # The Kiresuk–Sherman T-score of dialoq.cases.gas.gas_t_score.
 _OUTCOMES = _Extraction(
     query=_FINAL_LEVELS,
-    window=_Window(dates=("r.held_on",)),
+    **_FINAL_LEVELS_SNAPSHOT,
+    fact="outcomes",
     types=_FINAL_LEVEL_TYPES,
     derive=f"""
         {_RATINGS}
@@ -878,6 +1066,10 @@ _REVIEWS = _Extraction(
         WHERE {{window}}
     """,
     window=_Window(dates=("r.held_on", "r.due_on")),
+    table="reviews",
+    key_column="case_id",
+    key="c.id",
+    fact="reviews",
     derive="""
         SELECT *, date_diff('day', due_on, held_on) AS days_late,
                held_on <= due_on AS on_time
@@ -896,6 +1088,10 @@ _HELP_PLANS = _Extraction(
         WHERE {{window}}
     """,
     window=_Window(dates=("p.agreed_on",)),
+    table="help_plans",
+    key_column="case_id",
+    key="c.id",
+    fact="help_plans",
     derive="SELECT *, version = 1 AS first_plan FROM typed",
 )
 
@@ -920,6 +1116,10 @@ _NEED_CHANGES = _Extraction(
         WHERE c.status = 'closed' AND {{window}}
     """,
     window=_Window(dates=("closure.assessed_on",)),
+    table="need_changes",
+    key_column="case_id",
+    key="c.id",
+    fact="need_changes",
     derive="""
         SELECT *, closure_level - intake_level AS change,
                closure_level > intake_level AS improved
@@ -929,14 +1129,22 @@ _NEED_CHANGES = _Extraction(
 
 _SURVEY = _Extraction(
     query=f"""
-        SELECT r.funder_id, r.provider_id, r.service_type_id,
+        SELECT REPLACE(CAST(r.id AS VARCHAR(36)), '-', '') AS response_id,
+               r.funder_id, r.provider_id, r.service_type_id,
                {_stored("r.period")} AS period,
                {", ".join(f"r.{field}" for field in ITEM_FIELDS)}
         FROM feedback_surveyresponse AS r
         WHERE {{window}}
     """,
     window=_Window(dates=("r.period",), monthly=True),
-    types=tuple((field, "integer") for field in ITEM_FIELDS),
+    types=(
+        ("response_id", "text"),
+        *((field, "integer") for field in ITEM_FIELDS),
+    ),
+    table="survey",
+    key_column="response_id",
+    key="r.id",
+    fact="survey",
     # UNPIVOT leaves out the items not answered (NULL).
     derive=f"""
         SELECT *, answer >= $agrees_from AS agrees
@@ -964,6 +1172,8 @@ _STAFF = _Extraction(
           AND m.role IN ('caseworker', 'qm_officer', 'manager')
     """,
     types=(("valid_from_at", "timestamp"), ("valid_until_at", "timestamp")),
+    table="staff",
+    fact="staff",
     derive="""
         WITH dated AS (
             SELECT *,

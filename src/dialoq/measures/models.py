@@ -192,3 +192,51 @@ class ComputeRun(models.Model):
         if not self.steps_total:
             return 0
         return round(100 * self.steps_done / self.steps_total)
+
+
+class FactChange(models.Model):
+    """A write that the fact snapshot has not taken in yet (``measures.snapshot``).
+
+    Written in the same transaction as the change itself (``measures.changes``):
+    a case (``key`` its id, ``beneficiary_id`` its beneficiary's, whose other
+    cases' re-entry depends on it), a survey answer (its id), the staff
+    (every membership is read again), or ``everything``.
+    """
+
+    class Family(models.TextChoices):
+        CASE = "case", _("case")
+        SURVEY = "survey", _("survey answer")
+        STAFF = "staff", _("staff")
+        EVERYTHING = "everything", _("everything")
+
+    family = models.CharField(_("kind of record"), max_length=10, choices=Family)
+    key = models.CharField(_("record"), max_length=64, blank=True)
+    beneficiary_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change not yet in the fact snapshot")
+        verbose_name_plural = _("changes not yet in the fact snapshot")
+
+    def __str__(self):
+        return f"{self.family} {self.key}"
+
+
+class FactSnapshotState(models.Model):
+    """Which fact snapshot file matches this database (one row).
+
+    The snapshot file carries the same token; a file with another token (an
+    older file, a restored database, a rolled-back refresh) is rebuilt.
+    """
+
+    token = models.CharField(max_length=32)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fact snapshot")
+        verbose_name_plural = _("fact snapshots")
+
+    def __str__(self):
+        return self.token
+
+
+from . import changes  # noqa: E402, F401  the receivers that write FactChange
