@@ -13,7 +13,7 @@ from importlib import import_module
 import numpy as np
 from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dialoq.accounts.models import Organisation, OrganisationUnit
@@ -77,6 +77,11 @@ LATE_INDEXES = (
 
 def reset_database():
     """Delete all data, so that the demo can be generated anew."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Deferred foreign-key checks of rows written earlier in the same
+        # transaction would make TRUNCATE fail ("pending trigger events").
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("flush", interactive=False, verbosity=0)
 
 
