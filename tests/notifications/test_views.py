@@ -2,11 +2,18 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from dialoq.notifications.models import Notification
 from dialoq.notifications.services import notify
 
 LIST = reverse("notifications:list")
+
+
+def unread(count):
+    """Return the badge's text in the active language; without a count, its word."""
+    text = ngettext("%(counter)s unread", "%(counter)s unread", count or 1)
+    return (text % {"counter": count or ""}).strip()
 
 
 @pytest.fixture
@@ -41,10 +48,10 @@ def test_list_shows_only_my_notifications(world, messages, client_for):
 def test_unread_marked_in_text_and_badge_in_navigation(world, messages, client_for):
     html = client_for(world.people.funder).get(reverse("start")).content.decode()
     assert f'href="{LIST}"' in html
-    assert "(2 unread)" in html or "(2 ungelesen)" in html
+    assert f"({unread(2)})" in html
     html = client_for(world.people.outsider).get(reverse("start")).content.decode()
     assert f'href="{LIST}"' in html
-    assert "unread)" not in html and "ungelesen)" not in html
+    assert f"{unread(None)})" not in html
 
 
 def test_mark_one_read_and_open_its_link(world, messages, client_for):
