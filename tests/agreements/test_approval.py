@@ -1,11 +1,14 @@
 """Two-sided approval: a version comes into force only with both sides' approval."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
 
 from dialoq.agreements import services
+from dialoq.agreements.formatting import format_date
 from dialoq.agreements.in_force import agreement_in_force
 from dialoq.agreements.models import Approval, VersionStatus
 from tests.agreements.factories import TODAY, make_dual_member, make_terms
@@ -20,6 +23,18 @@ def proposal(agreement, people):
         make_terms(date(2025, 7, 1), amount="61.20"),
         today=TODAY,
     )
+
+
+def _refused(message, **params):
+    """Return pytest.raises for the ValidationError with the translated message."""
+    text = gettext(message) % params if params else gettext(message)
+    return pytest.raises(ValidationError, match=re.escape(text))
+
+
+ALREADY_APPROVED_BY_YOU = (
+    "You have approved this proposal already. The other side must approve it "
+    "through another person."
+)
 
 
 def _status(version):
@@ -61,7 +76,10 @@ def test_second_side_puts_in_force_and_ends_the_previous_version(proposal, peopl
 def test_one_side_cannot_approve_twice(proposal, people):
     """A second manager of the same side cannot stand in for the other side."""
     services.do_approve(people.funder_manager, proposal, today=TODAY)
-    with pytest.raises(ValidationError, match="approved this proposal already"):
+    with _refused(
+        "The %(side)s has approved this proposal already.",
+        side=gettext("funder"),
+    ):
         services.do_approve(people.funder_manager_2, proposal, today=TODAY)
     assert _status(proposal) == VersionStatus.PROPOSED
     assert proposal.approvals.count() == 1
@@ -69,7 +87,7 @@ def test_one_side_cannot_approve_twice(proposal, people):
 
 def test_same_person_cannot_approve_twice(proposal, people):
     services.do_approve(people.funder_manager, proposal, today=TODAY)
-    with pytest.raises(ValidationError, match="You have approved this proposal"):
+    with _refused(ALREADY_APPROVED_BY_YOU):
         services.do_approve(people.funder_manager, proposal, today=TODAY)
     assert proposal.approvals.count() == 1
 
@@ -77,10 +95,12 @@ def test_same_person_cannot_approve_twice(proposal, people):
 def test_member_of_both_sides_counts_for_one_side_only(world, proposal, people):
     """A manager of funder and provider approves once; the other side stays open."""
     dual = make_dual_member(world.funder, world.provider_a)
-    with pytest.raises(ValidationError, match="both sides"):
+    with _refused(
+        "You belong to both sides of this agreement: choose for which you act."
+    ):
         services.do_approve(dual, proposal, today=TODAY)
     services.do_approve(dual, proposal, side="funder", today=TODAY)
-    with pytest.raises(ValidationError, match="You have approved this proposal"):
+    with _refused(ALREADY_APPROVED_BY_YOU):
         services.do_approve(dual, proposal, side="provider", today=TODAY)
     assert _status(proposal) == VersionStatus.PROPOSED
     services.do_approve(people.provider_manager, proposal, today=TODAY)
@@ -113,7 +133,10 @@ def test_only_qm_officers_and_managers_propose(persona, agreement, people):
 
 
 def test_only_one_open_proposal(proposal, people):
-    with pytest.raises(ValidationError, match="open proposal already"):
+    with _refused(
+        "There is an open proposal already: it must be approved, rejected or "
+        "withdrawn first."
+    ):
         services.do_propose(
             people.provider_qm,
             proposal.agreement,
@@ -123,7 +146,10 @@ def test_only_one_open_proposal(proposal, people):
 
 
 def test_change_must_start_after_the_version_it_amends(agreement, people):
-    with pytest.raises(ValidationError, match="must start after the version"):
+    with _refused(
+        "A change must start after the version it amends, which starts on %(date)s.",
+        date=format_date(date(2025, 1, 1)),
+    ):
         services.do_propose(
             people.provider_qm,
             agreement,
@@ -133,7 +159,11 @@ def test_change_must_start_after_the_version_it_amends(agreement, people):
 
 
 def test_change_cannot_take_effect_retroactively(agreement, people):
-    with pytest.raises(ValidationError, match="retroactively"):
+    with _refused(
+        "A change cannot take effect retroactively (§ 78d para. 2 SGB VIII): let it "
+        "start on %(date)s or later.",
+        date=format_date(date(2025, 4, 1)),
+    ):
         services.do_propose(
             people.provider_qm,
             agreement,
@@ -145,19 +175,24 @@ def test_change_cannot_take_effect_retroactively(agreement, people):
 def test_approval_refused_once_the_start_has_passed(proposal, people):
     """A proposal approved too late would rewrite the past: refused."""
     services.do_approve(people.funder_manager, proposal, today=TODAY)
-    with pytest.raises(ValidationError, match="has passed"):
+    with _refused(
+        "This proposal would take effect on %(date)s, which has passed, and "
+        "agreements do not take effect retroactively. Withdraw or reject it and "
+        "propose again with a later start.",
+        date=format_date(date(2025, 7, 1)),
+    ):
         services.do_approve(people.provider_manager, proposal, today=date(2025, 7, 2))
     assert _status(proposal) == VersionStatus.PROPOSED
 
 
 def test_rejected_proposal_cannot_be_approved(proposal, people):
-    with pytest.raises(ValidationError, match="reason"):
+    with _refused("Give a reason for the rejection."):
         services.do_reject(people.provider_manager, proposal, reason="  ")
     services.do_reject(people.provider_manager, proposal, reason="Zu hoch")
     assert _status(proposal) == VersionStatus.REJECTED
     proposal.refresh_from_db()
     assert proposal.decision_note == "Zu hoch"
-    with pytest.raises(ValidationError, match="Only an open proposal"):
+    with _refused("Only an open proposal can be approved."):
         services.do_approve(people.funder_manager, proposal, today=TODAY)
     assert (
         agreement_in_force(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dialoq.accounts.models import User
 from dialoq.agreements import services
+from dialoq.agreements.formatting import format_euro
 from dialoq.agreements.in_force import agreed_indicators, agreement_in_force, rate_for
 from dialoq.agreements.models import Agreement, VersionStatus
 from dialoq.catalog.models import ServiceType
@@ -70,7 +71,9 @@ def test_provider_manager_is_offered_the_approval(demo, db, verified_client_for)
     assert page.status_code == 200
     assert reverse("agreements:approve", args=[agreement.pk, 3]) in page.text
     diff = client.get(reverse("agreements:diff", args=[agreement.pk, 3]))
-    assert "63,05\u00a0€ → 65,89\u00a0€" in diff.text  # 65,00 € × 0,97 × 1,045
+    # 65,00 € × 0,97 × 1,045
+    change = f"{format_euro(Decimal('63.05'))} → {format_euro(Decimal('65.89'))}"
+    assert change in diff.text
 
 
 def test_open_proposal_waits_for_the_provider(demo, db):

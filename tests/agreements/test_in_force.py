@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from dialoq.agreements import services
 from dialoq.agreements.in_force import agreed_indicators, agreement_in_force, rate_for
@@ -173,4 +174,8 @@ def test_overlapping_rates_are_refused(world, people):
         )
     )
     problems = services.check_terms(terms, base=None, today=date(2025, 1, 1))
-    assert any("apply on the same days" in problem for problem in problems)
+    overlap = gettext(
+        "Two rates for “%(name)s” apply on the same days; let one end before the next "
+        "starts."
+    ) % {"name": service_type}
+    assert overlap in problems

@@ -168,6 +168,7 @@ def test_qm_officer_proposes_from_the_version_in_force(agreement, people, client
 
 def test_german_amount_with_decimal_comma(agreement, people, verified_client_for):
     client = verified_client_for(people.funder_qm)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
     response = client.post(
         reverse("agreements:propose", args=[agreement.pk]),
         _proposal_data(_start(), amount="61,20"),
@@ -392,6 +393,7 @@ def test_list_needs_the_same_queries_for_more_agreements(
 
 def test_pages_render_in_german(agreement, people, verified_client_for):
     client = verified_client_for(people.funder_manager)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
     page = client.get(reverse("agreements:detail", args=[agreement.pk]))
     assert page.status_code == 200
     assert '<html lang="de">' in page.text

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -325,7 +326,7 @@ def test_open_deviation(world, handlers):
     complaint = receive(world, case=world.case_a, category="waiting")
     deviation = complaints.do_open_deviation(qm, complaint, "high")
     assert deviation.source == DeviationSource.COMPLAINT
-    with translation.override("de"):
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the site language
         topic = str(ComplaintCategory.WAITING.label)
     assert deviation.title == complaints.deviation_title(complaint)
     assert deviation.title.endswith(f" {complaint.reference}: {topic}")

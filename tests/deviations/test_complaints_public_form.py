@@ -1,5 +1,6 @@
 """The public complaint form against good, bad and abusive input."""
 
+import html
 import logging
 import re
 
@@ -16,6 +17,14 @@ from dialoq.deviations.public_views import RECEIPT_SESSION_KEY
 URL = "/beschwerde/"
 SECRET_TEXT = "Herr Unverwechselbar-Muster wurde am Telefon abgewiesen"
 SECRET_CONTACT = "0171 5550199 unverwechselbar"
+INVALID_LINK = (
+    "The link you used is not valid; it may be incomplete. Please choose the "
+    "organisation from the list below."
+)
+NULL_CHARACTER = (
+    "The text contains a null character, which is not allowed. Please type the "
+    "text again instead of pasting it."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +68,7 @@ def test_form_is_shown_without_an_account(client, world):
     # Labels and the data protection information.
     assert 'for="id_text"' in page
     assert 'aria-describedby="id_text_helptext"' in page
-    assert _("Data protection") in page
+    assert f'<h2 id="privacy-heading">{_("Data protection")}</h2>' in page
     assert response["X-Robots-Tag"] == "noindex"
 
 
@@ -84,7 +93,7 @@ def test_invalid_token_in_link_shows_the_form_with_a_notice(client, world, token
     response = client.get(URL, {"org": token})
     assert response.status_code == 200
     page = response.content.decode()
-    assert _("The link you used is not valid") in page
+    assert _(INVALID_LINK) in page
     assert selected_organisations(page) == [""]
 
 
@@ -94,13 +103,15 @@ def test_tampered_token_is_refused(client, world):
     signature = token.split(".", 1)[1]
     tampered = f"{world.provider_b.pk}.{signature}"
     response = client.get(URL, {"org": tampered})
-    assert _("The link you used is not valid") in response.content.decode()
+    assert _(INVALID_LINK) in response.content.decode()
     response = post(client, world, organisation=tampered)
     assert response.status_code == 200
     assert not Complaint.objects.exists()
-    assert _("Please choose the organisation from the list.") in (
-        response.content.decode()
+    message = _(
+        "Please choose the organisation from the list. The link you used may be "
+        "incomplete."
     )
+    assert message in response.content.decode()
 
 
 def test_token_of_a_network_is_refused(client, world):
@@ -161,13 +172,45 @@ def test_answer_wanted_needs_a_contact(client, world):
     assert _("Please say how we can reach you, or choose to stay anonymous.") in page
 
 
+def error_summary_items(page):
+    """Return [(anchor, text)] of the links in the error summary above the form."""
+    summary = page.split('id="error-summary"')[1].split("</ul>")[0]
+    return [
+        (anchor, html.unescape(text))
+        for anchor, text in re.findall(
+            r'<li><a href="#([^"]*)">(.*?)</a></li>', summary
+        )
+    ]
+
+
+def test_error_summary_joins_question_labels_without_a_doubled_mark(client, world):
+    """A label that is a question loses its "?" before ": " and the message."""
+    response = post(client, world, category=None, reply=None)
+    assert response.status_code == 200
+    assert not Complaint.objects.exists()
+    items = error_summary_items(response.content.decode())
+    category = _("What is your complaint about?").removesuffix("?")
+    reply = _("Would you like an answer?").removesuffix("?")
+    assert items == [
+        (
+            "id_category_0",
+            f"{category}: {_('Please choose what your complaint is about.')}",
+        ),
+        (
+            "id_reply_0",
+            f"{reply}: {_('Please choose whether you would like an answer.')}",
+        ),
+    ]
+    assert not any("?:" in text for _anchor, text in items)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("", "Please describe your complaint."),
         ("   \n\t \r\n ", "Please describe your complaint."),
         (None, "Please describe your complaint."),
-        ("Hallo\x00Welt", "The text contains a null character"),
+        ("Hallo\x00Welt", NULL_CHARACTER),
     ],
 )
 def test_bad_text_is_refused_with_a_specific_message(client, world, text, message):

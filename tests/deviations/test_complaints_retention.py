@@ -3,7 +3,8 @@
 from datetime import date, datetime
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from dialoq.accounts.roles import Role
 from dialoq.deviations.complaints import erase_old_complaints
@@ -61,8 +62,18 @@ def test_erased_complaint_page_says_so(settings, world, verified_client_for):
     page = verified_client_for(officer).get(url).content.decode()
     assert "angeschrien" not in page and "0171" not in page
     complaint.refresh_from_db()
-    erased_on = timezone.localtime(complaint.erased_at).strftime("%d.%m.%Y")
-    assert complaint.reference in page and erased_on in page
+    erased_on = formats.date_format(
+        timezone.localtime(complaint.erased_at), "SHORT_DATE_FORMAT"
+    )
+    assert complaint.reference in page
+    assert (
+        gettext(
+            "Text, contact and answer were erased on %(date)s when the retention "
+            "period ended."
+        )
+        % {"date": erased_on}
+        in page
+    )
     # Outsiders still get nothing.
     outsider = verified_client_for(world.people.outsider)
     assert outsider.get(url).status_code == 404

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from dialoq.accounts.models import Membership
@@ -180,27 +181,57 @@ def test_steps_through_the_screens(people, about_provider, verified_client_for):
     assert deviation.number in page
 
 
+ANSWER_TOO_LONG = (
+    "The answer is too long: %(length)s characters. At most %(limit)s characters "
+    "are possible."
+)
+NULL_CHARACTER = (
+    "The text contains a null character, which is not allowed. Please type the "
+    "text again instead of pasting it."
+)
+
+
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "message", "params"),
     [
-        ({"outcome": "upheld", "answer_note": "  "}, "Please write down what was"),
-        ({"outcome": "bogus", "answer_note": "Ok"}, "Please choose one of the"),
-        ({"answer_note": "Ok"}, "Please choose whether the complaint was justified."),
-        ({"outcome": "upheld", "answer_note": "x" * 5001}, "The answer is too long"),
-        ({"outcome": "upheld", "answer_note": "a\x00b"}, "null character"),
+        (
+            {"outcome": "upheld", "answer_note": "  "},
+            "Please write down what was answered.",
+            None,
+        ),
+        (
+            {"outcome": "bogus", "answer_note": "Ok"},
+            "Please choose one of the options shown.",
+            None,
+        ),
+        (
+            {"answer_note": "Ok"},
+            "Please choose whether the complaint was justified.",
+            None,
+        ),
+        (
+            {"outcome": "upheld", "answer_note": "x" * 5001},
+            ANSWER_TOO_LONG,
+            {"length": 5001, "limit": 5000},
+        ),
+        ({"outcome": "upheld", "answer_note": "a\x00b"}, NULL_CHARACTER, None),
     ],
 )
 def test_bad_answers_are_refused(
-    people, about_provider, verified_client_for, data, message
+    people, about_provider, verified_client_for, data, message, params
 ):
     client = verified_client_for(people["provider_qm"])
     response = client.post(
         reverse("deviations:complaint_answer", args=[about_provider.pk]), data
     )
     assert response.status_code == 400
-    assert message in response.content.decode() or _(message) in (
-        response.content.decode()
-    )
+    expected = _(message)
+    if params:
+        expected %= {
+            key: number_format(value, force_grouping=True)
+            for key, value in params.items()
+        }
+    assert expected in response.content.decode()
     about_provider.refresh_from_db()
     assert about_provider.status == ComplaintStatus.RECEIVED
 

@@ -145,7 +145,11 @@ class ErrorSummaryMixin:
         }
 
     def error_summary(self):
-        """Return [(anchor id, message)] for the summary above the form."""
+        """Return [(anchor id, message)] for the summary above the form.
+
+        Each message reads "label: error"; a label that is a question or ends
+        in a colon loses that mark first, so no "?:" appears.
+        """
         items = [("", error) for error in self.non_field_errors()]
         for name, errors in self.errors.items():
             if name == forms.forms.NON_FIELD_ERRORS:
@@ -154,7 +158,8 @@ class ErrorSummaryMixin:
             anchor = field.auto_id
             if isinstance(field.field.widget, forms.RadioSelect):
                 anchor = f"{field.auto_id}_0"
-            items.extend((anchor, f"{field.label}: {error}") for error in errors)
+            label = str(field.label).rstrip().rstrip("?:").rstrip()
+            items.extend((anchor, f"{label}: {error}") for error in errors)
         return items
 
 
