@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dialoq import cli
 from dialoq.accounts.roles import Role
@@ -50,7 +51,9 @@ def test_foreground_run_records_progress_and_outcome(standard):
     total = 3 + 1 + len(job.FOLLOW_UPS)
     assert [done for done, _total, _text in progress] == list(range(total + 1))
     assert {step_total for _d, step_total, _t in progress} == {total}
-    assert progress[1][2] == "Checking “Standard first-contact”"
+    assert progress[1][2] == _("Checking “%(standard)s”") % {
+        "standard": "Standard first-contact"
+    }
     assert summary.cases == 2 and summary.standards == 1 and summary.opened == 2
     assert summary.skipped == []  # every detector of the app is installed
 
@@ -58,7 +61,8 @@ def test_foreground_run_records_progress_and_outcome(standard):
 def test_monitor_command_runs_with_a_progress_line(standard, capsys):
     assert cli.main(["monitor", "--date", "2026-03-02"]) == 0
     out = capsys.readouterr().out
-    assert "(1/" in out and "Checking" in out
+    checking = _("Checking “%(standard)s”") % {"standard": "Standard first-contact"}
+    assert f"(1/8) {checking}" in out
     run = MonitorRun.objects.get()
     assert run.status == RunStatus.DONE
     assert run.checked_on == date(2026, 3, 2)
@@ -87,7 +91,12 @@ def test_only_one_run_at_a_time_and_stale_runs_are_given_up(standard, settings):
     run, created = job.monitor_in_foreground(today=date(2026, 3, 2))
     assert created and run.status == RunStatus.DONE
     running.refresh_from_db()
-    assert running.status == RunStatus.FAILED and "No progress" in running.error
+    with translation.override(settings.LANGUAGE_CODE):
+        stale = _(
+            "No progress for %(minutes)s minutes: the worker probably stopped. "
+            "A new run was started."
+        ) % {"minutes": settings.MONITOR_RUN_STALE_MINUTES}
+    assert running.status == RunStatus.FAILED and running.error == stale
 
 
 def test_a_failing_run_keeps_data_out_of_its_error(standard, monkeypatch):

@@ -30,17 +30,17 @@ lock for long.
 """
 
 import logging
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from dialoq.accounts.models import User
 from dialoq.catalog.models import ProcessParty
 from dialoq.deviations.models import (
     Deviation,
@@ -51,15 +51,13 @@ from dialoq.deviations.models import (
     Resolution,
 )
 from dialoq.deviations.workflow import default_due_on, do_record_event
-from dialoq.notifications.models import Notification
-from dialoq.notifications.services import _send as send_notification_mails
-from dialoq.notifications.services import notify
+from dialoq.notifications.services import Message, notify, notify_many
 
-from .bulk import insert_rows
+from .bulk import insert_rows, large_page_cache, placeholder, raw_cursor
 
 logger = logging.getLogger(__name__)
 
-BATCH = 2000
+BATCH = 5000
 KEY_PREFIX = "standard:"
 NO_PREVIOUS_RUN = date(9999, 12, 31)
 
@@ -98,9 +96,10 @@ def reconcile(con, versions: dict, today: date, previous: date | None) -> Outcom
         """,
         params={"previous": previous or NO_PREVIOUS_RUN},
     ).to_arrow_table()
-    rows = new.to_pylist()
-    for start in range(0, len(rows), BATCH):
-        outcome.opened += _open(rows[start : start + BATCH], versions, today)
+    with large_page_cache():
+        for start in range(0, new.num_rows, BATCH):
+            rows = new.slice(start, BATCH).to_pylist()
+            outcome.opened += _open(rows, versions, today)
 
     con.register("existing", _existing())
     heal = _ids(
@@ -153,33 +152,29 @@ def _ids(con, query: str) -> list[int]:
 def _open(rows: list[dict], versions: dict, today: date) -> int:
     """Open the deviations of one batch of breaches, each with its first event.
 
-    Written in bulk: the deviations, their "created" events (the rows
-    ``workflow.do_record_event`` writes) and the owners' notifications (with
-    ``notify``'s rule: one per person and key, e-mailed after the commit).
+    Written in bulk in one transaction: the deviations (a key that exists
+    already is skipped by the unique constraint), their "created" events
+    (the rows ``workflow.do_record_event`` writes) and the owners'
+    notifications (``notifications.services.notify_many``). The ids of the
+    new deviations are those above the largest id before the insert.
     """
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        known = set(
-            Deviation.objects.filter(key__in=[row["key"] for row in rows]).values_list(
-                "key", flat=True
-            )
+        before = _largest_id()
+        inserted = insert_rows(
+            Deviation,
+            _deviation_columns(rows, versions, today, now),
+            len(rows),
+            ignore_conflicts=True,
         )
-        fresh = [row for row in rows if row["key"] not in known]
-        if not fresh:
+        if not inserted:
             return 0
-        insert_rows(
-            Deviation, _deviation_columns(fresh, versions, today, now), len(fresh)
-        )
-        ids = dict(
-            Deviation.objects.filter(key__in=[row["key"] for row in fresh]).values_list(
-                "key", "id"
-            )
-        )
-        deviation_ids = [ids[row["key"]] for row in fresh]
+        ids = _new_ids(before)
+        fresh = [(ids[row["key"]], row) for row in rows if row["key"] in ids]
         insert_rows(
             DeviationEvent,
             {
-                "deviation_id": deviation_ids,
+                "deviation_id": [pk for pk, _row in fresh],
                 "at": now,
                 "kind": str(DeviationEventKind.CREATED),
                 "note": _("Detected by the monitoring of process standards."),
@@ -188,15 +183,41 @@ def _open(rows: list[dict], versions: dict, today: date) -> int:
             len(fresh),
         )
         subject = _("New deviation from a process standard")
-        _notify_many(
-            [
-                (pk, row["owner_id"], row["title"], subject, row["key"])
-                for pk, row in zip(deviation_ids, fresh, strict=True)
-                if row["healed_on"] is None and row["owner_id"] is not None
-            ],
-            now,
+        link = reverse("deviations:detail", args=[0])
+        notify_many(
+            Message(
+                row["owner_id"],
+                row["key"],
+                subject,
+                _("Deviation %(number)s: %(title)s")
+                % {"number": f"A-{pk}", "title": row["title"]},
+                link.replace("/0/", f"/{pk}/"),
+            )
+            for pk, row in fresh
+            if row["healed_on"] is None and row["owner_id"] is not None
         )
     return len(fresh)
+
+
+def _deviations() -> str:
+    return connection.ops.quote_name(Deviation._meta.db_table)
+
+
+def _largest_id() -> int:
+    with closing(raw_cursor()) as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {_deviations()}")  # noqa: S608
+        return cursor.fetchone()[0] or 0
+
+
+def _new_ids(before: int) -> dict[str, int]:
+    """Return key → id of the standard deviations with an id above ``before``."""
+    with closing(raw_cursor()) as cursor:
+        cursor.execute(
+            f"SELECT {connection.ops.quote_name('key')}, id FROM {_deviations()} "  # noqa: S608
+            f"WHERE id > {placeholder()}",
+            [before],
+        )
+        return {key: pk for key, pk in cursor.fetchall() if key.startswith(KEY_PREFIX)}
 
 
 def _deviation_columns(rows: list[dict], versions: dict, today: date, now) -> dict:
@@ -259,43 +280,6 @@ def _short_dates():
         return cache[value]
 
     return day
-
-
-def _notify_many(items, now) -> None:
-    """Notify owners of new deviations: (deviation id, owner id, title, subject, key).
-
-    The same rule as ``notifications.services.notify``, in bulk: a person gets
-    a key once (a repeat is skipped by the database's unique constraint), and
-    the notifications of people with an e-mail address go out after commit.
-    """
-    if not items:
-        return
-    link = reverse("deviations:detail", args=[0])
-    insert_rows(
-        Notification,
-        {
-            "recipient_id": [owner for _pk, owner, _t, _s, _k in items],
-            "key": [key for *_rest, key in items],
-            "subject": [subject for _pk, _o, _t, subject, _k in items],
-            "body": [
-                _("Deviation %(number)s: %(title)s")
-                % {"number": f"A-{pk}", "title": title}
-                for pk, _o, title, _s, _k in items
-            ],
-            "url": [link.replace("/0/", f"/{pk}/") for pk, *_rest in items],
-            "created_at": now,
-        },
-        len(items),
-        ignore_conflicts=True,
-    )
-    addressed = set(
-        User.objects.filter(
-            pk__in={owner for _pk, owner, *_rest in items}, email__gt=""
-        ).values_list("pk", flat=True)
-    )
-    keys = [(owner, key) for _pk, owner, *_rest, key in items if owner in addressed]
-    if keys:
-        transaction.on_commit(lambda: send_notification_mails(keys))
 
 
 def _heal(ids: list[int], today: date) -> int:
