@@ -376,7 +376,9 @@ DIALOQ_BASE_URL = env_str("DIALOQ_BASE_URL", "http://127.0.0.1:8000")
 # A standard is flagged for review when, over the last twelve months, at least
 # this share of the checked cases had a breach, spread over at least the
 # given number of caseworkers or of providers.
-STANDARD_REVIEW_BREACH_RATE = float(env_str("DIALOQ_STANDARD_REVIEW_BREACH_RATE", "0.3"))
+STANDARD_REVIEW_BREACH_RATE = float(
+    env_str("DIALOQ_STANDARD_REVIEW_BREACH_RATE", "0.3")
+)
 STANDARD_REVIEW_MIN_WORKERS = env_int("DIALOQ_STANDARD_REVIEW_MIN_WORKERS", 5)
 STANDARD_REVIEW_MIN_PROVIDERS = env_int("DIALOQ_STANDARD_REVIEW_MIN_PROVIDERS", 2)
 if not 0 < STANDARD_REVIEW_BREACH_RATE <= 1:
