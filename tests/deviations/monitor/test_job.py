@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -61,7 +62,8 @@ def test_foreground_run_records_progress_and_outcome(standard):
 def test_monitor_command_runs_with_a_progress_line(standard, capsys):
     assert cli.main(["monitor", "--date", "2026-03-02"]) == 0
     out = capsys.readouterr().out
-    checking = _("Checking “%(standard)s”") % {"standard": "Standard first-contact"}
+    with translation.override(settings.LANGUAGE_CODE):  # the command's language
+        checking = _("Checking “%(standard)s”") % {"standard": "Standard first-contact"}
     assert f"(1/8) {checking}" in out
     run = MonitorRun.objects.get()
     assert run.status == RunStatus.DONE
