@@ -131,10 +131,19 @@ def _measure():
         facts_seconds = time.monotonic() - began
         for version, spec in specs:
             began = time.monotonic()
-            columns = engine.evaluate_columns(spec, facts, periods, data_until)
+            risk = {}
+            columns = engine.evaluate_columns(spec, facts, periods, data_until, risk)
             engine_seconds += time.monotonic() - began
             began = time.monotonic()
-            written += engine._store(version, periods, columns, computed_at, data_until)
+            written += engine._store(
+                version,
+                periods,
+                columns,
+                computed_at,
+                data_until,
+                risk_model=risk.get("model"),
+                refitted=spec.kind == "oe",
+            )
             store_seconds += time.monotonic() - began
         wall_seconds = time.monotonic() - wall
         wall_cpu = time.process_time() - wall_cpu

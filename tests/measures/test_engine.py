@@ -4,6 +4,7 @@ or by an independent computation (SciPy, statsmodels)."""
 from datetime import date
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import statsmodels.api as sm
 from scipy import stats
@@ -551,3 +552,57 @@ def test_median_of_continuous_values_uses_values_rounded_to_one_decimal():
     assert whole.ci_lower == pytest.approx(estimate.lower)
     assert whole.ci_upper == pytest.approx(estimate.upper)
     assert abs(whole.value - np.median(values)) <= 0.05
+
+
+def test_a_stored_risk_model_predicts_without_refitting(monkeypatch):
+    import json
+
+    from dialoq.measures import engine
+    from dialoq.measures import statistics as st
+
+    rng = np.random.default_rng(11)
+    n = 300
+    prior = rng.random(n) < 0.4
+    planned = rng.random(n) < np.where(prior, 0.5, 0.8)
+    cases = fact(
+        provider_id=list(rng.choice([10, 11], n)),
+        status=["closed"] * n,
+        ended_on=[date(2026, 1, 10)] * n,
+        planned_ending=list(planned),
+        prior_help=list(prior),
+        age_band=["6-13" if i % 3 else "14-17" for i in range(n)],
+    )
+    spec = parse_spec(
+        {
+            **RATE,
+            "kind": "oe",
+            "risk_covariates": ["prior_help", "age_band"],
+            "reference": {"type": "fixed", "lower": 0.8},
+        }
+    )
+    risk = {}
+    fitted = engine.evaluate_columns(spec, {"cases": cases}, [JANUARY], UNTIL, risk)
+    # Stored as JSON (RiskModelFit.model) and read back.
+    stored = json.loads(json.dumps(risk["model"]))
+    assert stored["coefficients"][0][0] == "intercept"
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the stored model must be used")
+
+    monkeypatch.setattr(st, "fit_risk_model", no_fit)
+    reused = engine.evaluate_columns(
+        spec, {"cases": cases}, [JANUARY], UNTIL, {"model": stored}
+    )
+    # Equal up to the order in which DuckDB adds the probabilities up.
+    assert reused["expected"] == pytest.approx(fitted["expected"], rel=1e-12)
+    assert reused["value"] == pytest.approx(fitted["value"], rel=1e-12)
+    # A category the stored model does not know: refitted on the rows.
+    monkeypatch.undo()
+    other = cases.set_column(
+        cases.column_names.index("age_band"),
+        "age_band",
+        pa.array(["18-26"] * n),
+    )
+    refit = {"model": stored}
+    engine.evaluate_columns(spec, {"cases": other}, [JANUARY], UNTIL, refit)
+    assert refit["model"] is not stored

@@ -135,8 +135,14 @@ def evaluate_columns(
     facts: dict[str, pa.Table],
     periods: list[Period],
     data_until: date,
+    risk: dict | None = None,
 ) -> dict[str, list]:
-    """Return the results of one definition as columns (field → values)."""
+    """Return the results of one definition as columns (field → values).
+
+    ``risk`` (O/E only): a dictionary whose ``"model"``, when given, is a
+    fitted risk model to reuse (``RiskModelFit.model``); a model fitted
+    here is put there.
+    """
     periods = [period for period in periods if period.type in spec.periods]
     if not periods:
         return {}
@@ -149,7 +155,7 @@ def evaluate_columns(
         if spec.kind in {"ratio", "change"}:
             groups = _measure_groups(con, spec, facts, periods)
         else:
-            groups = _aggregate(con, spec, facts[spec.fact])
+            groups = _aggregate(con, spec, facts[spec.fact], risk)
     finally:
         if views:
             for table in _TEMPORARY_TABLES:
@@ -294,7 +300,9 @@ def _condition(text: str, schema) -> tuple[str, list]:
     return f"COALESCE({sql}, FALSE)", params
 
 
-def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarray]:
+def _aggregate(
+    con, spec: IndicatorSpec, table: pa.Table, risk: dict | None = None
+) -> dict[str, np.ndarray]:
     """Aggregate one fact for the rate, mean, median, count and oe kinds.
 
     Two steps keep this fast: the fact rows are first summed per month and
@@ -308,7 +316,10 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
     if spec.kind == "oe":
         if isinstance(table, FactView):
             table = table.to_arrow()
-        table = _with_risk(_with_unit_columns(table), spec)
+        risk = {} if risk is None else risk
+        table, risk["model"] = _with_risk(
+            _with_unit_columns(table), spec, risk.get("model")
+        )
     _use_fact(con, table)
     population, population_params = _condition(spec.population, schema)
     numerator, numerator_params = _condition(spec.numerator, schema)
@@ -372,13 +383,11 @@ def _aggregate(con, spec: IndicatorSpec, table: pa.Table) -> dict[str, np.ndarra
         GROUP BY p.period_type, p.period_start, p.period_end, {keys}
     """
     if histogram:
-        result = _median_rollup(con, rollup)
-    else:
-        result = con.sql(rollup).to_arrow_table()
-    return _groups(result, masks, spec)
+        return _groups(_median_rollup(con), masks, spec)
+    return _groups(con.sql(rollup).to_arrow_table(), masks, spec)
 
 
-def _median_rollup(con, rollup: str) -> pa.Table:
+def _median_rollup(con) -> pa.Table:
     """Read medians and their order-statistic intervals off the histograms.
 
     With n values per group and rank k from ``median_ranks``, the median is
@@ -386,68 +395,154 @@ def _median_rollup(con, rollup: str) -> pa.Table:
     [x(k), x(n−k+1)]; x(r) is the smallest value whose cumulative count
     reaches r — the same as ``statistics.median_estimate`` on the raw values.
 
-    Each group's histogram comes as two lists sorted by value (values and
-    their counts); laid end to end, the cumulative counts of all groups run
-    on in one array, so every rank of every group is found with one binary
-    search.
+    The histograms of ``unit_months`` are not joined to the periods (a month
+    lies in up to 15 of them, and each copy would be grouped and sorted
+    again): each (group, value) is one column of a months × columns matrix
+    of counts, summed up over the months once. A period's histogram is then
+    the difference of two rows of it, and with the columns sorted by group
+    and value, the cumulative counts of all groups run on in one array, so
+    every rank of every group is found with one binary search.
     """
-    import pyarrow.compute as pc
-
-    keys = ["period_type", "period_start", "period_end", "stratum", "grouping_"]
-    keys += list(UNIT_ID_COLUMNS)
+    keys = ["stratum", "grouping_", *UNIT_ID_COLUMNS]
     listed = ", ".join(keys)
-    groups = con.sql(
+    table = con.sql(
         f"""
-        SELECT {listed}, LIST(value ORDER BY value) AS values_,
-               LIST(n_values ORDER BY value) AS counts_
-        FROM ({rollup})
-        GROUP BY {listed}
+        SELECT {listed}, month, value, n_values
+        FROM unit_months
+        ORDER BY {listed}, value
         """
     ).to_arrow_table()
-    value_lists = groups.column("values_").combine_chunks()
-    count_lists = groups.column("counts_").combine_chunks()
-    offsets = value_lists.offsets.to_numpy()
-    values = pc.list_flatten(value_lists).to_numpy(zero_copy_only=False)
-    counts = pc.list_flatten(count_lists).to_numpy(zero_copy_only=False)
-    values = values.astype(float)
-    counts = counts.astype(np.int64)
-    cumulative = np.cumsum(counts)
-    first, last = offsets[:-1], offsets[1:] - 1
-    if len(first):
-        before = cumulative[first] - counts[first]
-        n = cumulative[last] - before
-    else:
-        before = n = np.zeros(0, dtype=np.int64)
-    sizes, inverse = np.unique(n, return_inverse=True)
-    ranks = _median_ranks(sizes)
-    k = np.zeros(len(sizes), dtype=np.int64)
-    k[np.searchsorted(sizes, ranks.column("n").to_numpy())] = ranks.column(
-        "k"
-    ).to_numpy()
-    k = k[inverse]
+    calendar = con.sql(
+        "SELECT period_type, period_start, period_end, month FROM period_months"
+    ).to_arrow_table()
+    months = np.unique(calendar.column("month").to_numpy())
+    new_group = np.zeros(table.num_rows, dtype=bool)
+    new_group[:1] = True
+    for key in keys:
+        new_group[1:] |= _changes(table.column(key))
+    group = np.cumsum(new_group) - 1
+    values = table.column("value").to_numpy().astype(float)
+    counts = table.column("n_values").to_numpy().astype(np.int64)
+    month = table.column("month").to_numpy()
+    month_index = np.searchsorted(months, month)
+    known = (month_index < len(months)) & (
+        months[np.minimum(month_index, len(months) - 1)] == month
+    )
+    # One column per (group, value), in the order of the rows.
+    new_pair = np.ones(len(group), dtype=bool)
+    new_pair[1:] = (group[1:] != group[:-1]) | (values[1:] != values[:-1])
+    pair = np.cumsum(new_pair) - 1
+    pair_value = values[new_pair]
+    pair_group = group[new_pair]
+    group_start = (
+        np.flatnonzero(np.concatenate([[True], pair_group[1:] != pair_group[:-1]]))
+        if len(pair_group)
+        else np.zeros(0, dtype=np.int64)
+    )
+    group_rows = (
+        np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+        if len(group)
+        else np.zeros(0, dtype=np.int64)
+    )
+    group_keys = table.select(keys).take(pa.array(group_rows, pa.int64()))
+    # cumulative[m] = counts of the months before month m (index 0: none).
+    cumulative_months = np.zeros((len(months) + 1, len(pair_value)), dtype=np.int32)
+    cumulative_months[month_index[known] + 1, pair[known]] = counts[known]
+    np.cumsum(cumulative_months, axis=0, out=cumulative_months)
+    by_period: dict[tuple, list[int]] = {}
+    for period_type, start, end, first in zip(
+        calendar.column("period_type").to_pylist(),
+        calendar.column("period_start").to_pylist(),
+        calendar.column("period_end").to_pylist(),
+        np.searchsorted(months, calendar.column("month").to_numpy()).tolist(),
+        strict=True,
+    ):
+        by_period.setdefault((period_type, start, end), []).append(first)
+    parts = []
+    for (period_type, start, end), indices in by_period.items():
+        if not len(group_start):
+            break
+        # A period's months are consecutive, so they are consecutive here too.
+        low, high = min(indices), max(indices)
+        period_counts = cumulative_months[high + 1] - cumulative_months[low]
+        cumulative = np.cumsum(period_counts)
+        before = cumulative[group_start] - period_counts[group_start]
+        n = np.add.reduceat(period_counts, group_start)
+        present = np.flatnonzero(n > 0)
+        if not len(present):
+            continue
+        n, before = n[present], before[present]
+        sizes, inverse = np.unique(n, return_inverse=True)
+        ranks = _median_ranks(sizes)
+        k = np.zeros(len(sizes), dtype=np.int64)
+        k[np.searchsorted(sizes, ranks.column("n").to_numpy())] = ranks.column(
+            "k"
+        ).to_numpy()
+        k = k[inverse]
 
-    def at_rank(rank):
-        return values[np.searchsorted(cumulative, before + rank, side="left")]
+        def at_rank(rank, cumulative=cumulative, before=before):
+            return pair_value[np.searchsorted(cumulative, before + rank, side="left")]
 
-    if len(n):
         median = (at_rank((n + 1) // 2) + at_rank(n // 2 + 1)) / 2
         has_interval = k > 0
         lower = np.where(has_interval, at_rank(np.where(has_interval, k, 1)), np.nan)
         upper = np.where(
             has_interval, at_rank(np.where(has_interval, n - k + 1, 1)), np.nan
         )
-    else:
-        median = lower = upper = np.zeros(0)
+        size = len(present)
+        rows = group_keys.take(pa.array(present, pa.int64()))
+        parts.append(
+            pa.table(
+                {
+                    "period_type": pa.array([period_type] * size, pa.string()),
+                    "period_start": pa.array([start] * size, pa.date32()),
+                    "period_end": pa.array([end] * size, pa.date32()),
+                    **{key: rows.column(key) for key in keys},
+                    "rows_": pa.array(n, pa.int64()),
+                    "n_values": pa.array(n, pa.int64()),
+                    "median": pa.array(median, pa.float64()),
+                    "median_lower": pa.array(lower, pa.float64()),
+                    "median_upper": pa.array(upper, pa.float64()),
+                }
+            )
+        )
+    if parts:
+        return pa.concat_tables(parts)
     return pa.table(
         {
-            **{key: groups.column(key) for key in keys},
-            "rows_": pa.array(n, pa.int64()),
-            "n_values": pa.array(n, pa.int64()),
-            "median": pa.array(median, pa.float64()),
-            "median_lower": pa.array(lower, pa.float64()),
-            "median_upper": pa.array(upper, pa.float64()),
+            "period_type": pa.array([], pa.string()),
+            "period_start": pa.array([], pa.date32()),
+            "period_end": pa.array([], pa.date32()),
+            **{key: group_keys.column(key).slice(0, 0) for key in keys},
+            **{
+                name: pa.array(
+                    [], pa.int64() if name in {"rows_", "n_values"} else pa.float64()
+                )
+                for name in (
+                    "rows_",
+                    "n_values",
+                    "median",
+                    "median_lower",
+                    "median_upper",
+                )
+            },
         }
     )
+
+
+def _changes(column: pa.ChunkedArray) -> np.ndarray:
+    """Return for each row after the first whether it differs from the one before.
+
+    Missing values equal each other and differ from any value.
+    """
+    import pyarrow.compute as pc
+
+    if len(column) < 2:
+        return np.zeros(0, dtype=bool)
+    after, before = column.slice(1), column.slice(0, len(column) - 1)
+    differs = pc.fill_null(pc.not_equal(after, before), False)
+    missing = pc.not_equal(pc.is_null(after), pc.is_null(before))
+    return pc.or_(differs, missing).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _median_ranks(sizes: np.ndarray, confidence: float = 0.95) -> pa.Table:
@@ -551,36 +646,65 @@ def _row_groups(*columns) -> list[np.ndarray]:
 # --- risk adjustment -----------------------------------------------------------
 
 
-def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
+def _with_risk(
+    table: pa.Table, spec: IndicatorSpec, stored: dict | None = None
+) -> tuple[pa.Table, dict | None]:
     """Add each row's predicted probability ``_p`` from a logistic risk model.
 
     The model is fitted on the population rows of the whole fact (all units,
     the whole window), outcome = the numerator condition. Cases that share a
     covariate pattern are fitted together with frequency weights (the same
     estimate as case by case) and get the same prediction.
+
+    With ``stored`` (a model described by ``_describe_model``, from the last
+    full compute) nothing is fitted: its coefficients, and its means for
+    missing numbers, predict the rows. It is refitted only when the rows
+    have a category it does not know. Returns the table and the model's
+    description (None when no model could be fitted).
     """
     schema = FACTS[spec.fact].schema
     population, population_params = _condition(spec.population, schema)
     numerator, numerator_params = _condition(spec.numerator, schema)
-    expressions = []
-    for index, name in enumerate(spec.risk_covariates):
-        kind = schema.column(name).type
-        column = f'f."{name}"'
-        if kind == "boolean":
-            expression = f"CAST(COALESCE({column}, FALSE) AS DOUBLE)"
-        elif kind in {"integer", "number"}:
-            # Rounded to one decimal, so that cases share patterns; missing
-            # values take the mean.
-            expression = (
-                f"ROUND(COALESCE(CAST({column} AS DOUBLE), "
-                f"AVG(CAST({column} AS DOUBLE)) OVER (), 0), 1)"
-            )
-        else:
-            expression = f"COALESCE(CAST({column} AS VARCHAR), '?')"
-        expressions.append(f"{expression} AS c{index}")
-    covariate_names = [f"c{index}" for index in range(len(expressions))]
+    covariate_names = [f"c{index}" for index in range(len(spec.risk_covariates))]
     with duckdb.connect() as con:
         con.register("fact", table)
+        if stored is not None:
+            means = stored["means"]
+        else:
+            # Missing numbers take the mean of the window's rows.
+            numbers = [
+                name
+                for name in spec.risk_covariates
+                if schema.column(name).type in {"integer", "number"}
+            ]
+            averages = (
+                con.execute(
+                    "SELECT "
+                    + ", ".join(f'AVG(CAST(f."{name}" AS DOUBLE))' for name in numbers)
+                    + " FROM fact AS f"
+                ).fetchone()
+                if numbers
+                else ()
+            )
+            means = {
+                name: 0.0 if mean is None else float(mean)
+                for name, mean in zip(numbers, averages, strict=True)
+            }
+        expressions, mean_params = [], []
+        for index, name in enumerate(spec.risk_covariates):
+            kind = schema.column(name).type
+            column = f'f."{name}"'
+            if kind == "boolean":
+                expression = f"CAST(COALESCE({column}, FALSE) AS DOUBLE)"
+            elif kind in {"integer", "number"}:
+                # Rounded to one decimal, so that cases share patterns.
+                expression = (
+                    f"ROUND(COALESCE(CAST({column} AS DOUBLE), CAST(? AS DOUBLE)), 1)"
+                )
+                mean_params.append(means[name])
+            else:
+                expression = f"COALESCE(CAST({column} AS VARCHAR), '?')"
+            expressions.append(f"{expression} AS c{index}")
         con.execute(
             f"""
             CREATE TEMP TABLE rows_ AS
@@ -589,7 +713,7 @@ def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
                    {population} AS in_population_
             FROM fact AS f
             """,
-            [*numerator_params, *population_params],
+            [*mean_params, *numerator_params, *population_params],
         )
         patterns = con.sql(
             f"""
@@ -599,8 +723,6 @@ def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
             GROUP BY ALL
             """
         ).to_arrow_table()
-        events = patterns.column("events").to_numpy().astype(float)
-        cases = patterns.column("cases").to_numpy().astype(float)
         values = {
             name: _covariate_values(
                 patterns.column(covariate), schema.column(name).type
@@ -609,21 +731,36 @@ def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
                 spec.risk_covariates, covariate_names, strict=True
             )
         }
-        # Two rows per pattern: its events and its non-events, as weights.
-        outcomes = np.concatenate([np.ones(len(events)), np.zeros(len(events))])
-        weights = np.concatenate([events, cases - events])
-        keep = weights > 0
-        doubled = {
-            name: np.concatenate([array, array])[keep] for name, array in values.items()
-        }
         probabilities = np.full(len(table), np.nan)
-        try:
-            model = st.fit_risk_model(outcomes[keep], doubled, weights=weights[keep])
-        except st.StatisticsError as error:
-            logger.info("Risk model not fitted: %s", error)
-            return table.append_column("_p", pa.array(probabilities))
-        predicted = patterns.append_column("p_", pa.array(model.predict(values)))
-        con.register("patterns", predicted)
+        predicted = None
+        if stored is not None:
+            try:
+                predicted = _stored_model(stored).predict(values)
+            except st.StatisticsError as error:
+                logger.info("Stored risk model not usable, refitted: %s", error)
+                return _with_risk(table, spec)
+            description = stored
+        else:
+            events = patterns.column("events").to_numpy().astype(float)
+            cases = patterns.column("cases").to_numpy().astype(float)
+            # Two rows per pattern: its events and its non-events, as weights.
+            outcomes = np.concatenate([np.ones(len(events)), np.zeros(len(events))])
+            weights = np.concatenate([events, cases - events])
+            keep = weights > 0
+            doubled = {
+                name: np.concatenate([array, array])[keep]
+                for name, array in values.items()
+            }
+            try:
+                model = st.fit_risk_model(
+                    outcomes[keep], doubled, weights=weights[keep]
+                )
+            except st.StatisticsError as error:
+                logger.info("Risk model not fitted: %s", error)
+                return table.append_column("_p", pa.array(probabilities)), None
+            predicted = model.predict(values)
+            description = _describe_model(model, means)
+        con.register("patterns", patterns.append_column("p_", pa.array(predicted)))
         joined = con.sql(
             f"""
             SELECT r.row_, p.p_
@@ -634,7 +771,50 @@ def _with_risk(table: pa.Table, spec: IndicatorSpec) -> pa.Table:
             """
         ).fetchnumpy()
     probabilities[joined["row_"].astype(np.int64)] = joined["p_"]
-    return table.append_column("_p", pa.array(probabilities))
+    return table.append_column("_p", pa.array(probabilities)), description
+
+
+def _describe_model(model, means: dict[str, float]) -> dict:
+    """Return a fitted risk model as JSON data (``RiskModelFit.model``)."""
+    return {
+        "covariates": [
+            {
+                "name": covariate.name,
+                "levels": None if covariate.levels is None else list(covariate.levels),
+                "reference": covariate.reference,
+            }
+            for covariate in model.covariates
+        ],
+        "coefficients": [[name, value] for name, value in model.coefficients.items()],
+        "means": dict(means),
+        "cases": model.cases,
+        "converged": model.converged,
+        "regularised": model.regularised,
+        "penalty": model.penalty,
+        "iterations": model.iterations,
+    }
+
+
+def _stored_model(description: dict):
+    """Return the risk model described by ``_describe_model``."""
+    from .statistics.risk import Covariate, RiskModel
+
+    return RiskModel(
+        tuple(
+            Covariate(
+                item["name"],
+                None if item["levels"] is None else tuple(item["levels"]),
+                item["reference"],
+            )
+            for item in description["covariates"]
+        ),
+        {name: float(value) for name, value in description["coefficients"]},
+        int(description["cases"]),
+        converged=bool(description["converged"]),
+        regularised=bool(description["regularised"]),
+        penalty=float(description["penalty"]),
+        iterations=int(description["iterations"]),
+    )
 
 
 def _covariate_values(column: pa.ChunkedArray, kind: str) -> np.ndarray:
@@ -1210,8 +1390,17 @@ def compute(
     ``keys`` limits the indicators, ``months`` the periods (those containing
     any of the months). Each version's results for the periods are replaced
     in one transaction.
+
+    A full compute (no ``months``) fits the risk models of O/E indicators on
+    the whole window and stores them with the results (``RiskModelFit``);
+    a compute of some months reuses the stored model (refitting on its own
+    window only where none is stored), so its expectations equal those of a
+    full compute. Only the indicators with a period type among the periods,
+    and the facts they read, are derived and evaluated.
     """
     from dialoq.catalog.models import IndicatorVersion, VersionStatus
+
+    from .models import RiskModelFit
 
     started = time.perf_counter()
     data_until = data_until or default_data_until()
@@ -1226,6 +1415,12 @@ def compute(
     if keys is not None:
         versions = [v for v in versions if v.definition.key in set(keys)]
     specs = [(version, version.parsed()) for version in versions]
+    full = not months
+    if not full:
+        # Indicators without a period among those containing the months
+        # have nothing to recompute; neither are their facts derived.
+        types = {period.type for period in periods}
+        specs = [(v, spec) for v, spec in specs if types & set(spec.periods)]
     fact_names = sorted({name for _v, spec in specs for name in spec.facts})
     total = len(fact_names) + len(specs)
     done = 0
@@ -1245,6 +1440,16 @@ def compute(
     report(done, total, ", ".join(str(FACTS[name].label) for name in fact_names))
     written = 0
     computed_at = timezone.now()
+    stored_fits = (
+        {}
+        if full
+        else {
+            fit.version_id: fit.model
+            for fit in RiskModelFit.objects.filter(
+                version__in=[v for v, spec in specs if spec.kind == "oe"]
+            )
+        }
+    )
     with snapshot.fact_views(
         fact_names,
         start=start,
@@ -1255,8 +1460,19 @@ def compute(
         done += len(fact_names)
         for version, spec in specs:
             report(done, total, version.display_title)
-            columns = evaluate_columns(spec, facts, periods, data_until)
-            written += _store(version, periods, columns, computed_at, data_until)
+            risk = {}
+            if version.pk in stored_fits:
+                risk["model"] = stored_fits[version.pk]
+            columns = evaluate_columns(spec, facts, periods, data_until, risk)
+            written += _store(
+                version,
+                periods,
+                columns,
+                computed_at,
+                data_until,
+                risk_model=risk.get("model") if full and spec.kind == "oe" else None,
+                refitted=full and spec.kind == "oe",
+            )
             done += 1
     report(total, total, "")
     return ComputeSummary(
@@ -1264,9 +1480,23 @@ def compute(
     )
 
 
-def _store(version, periods, columns, computed_at, data_until) -> int:
-    """Replace the version's results for the periods with new ones, atomically."""
-    from .models import Result
+def _store(
+    version,
+    periods,
+    columns,
+    computed_at,
+    data_until,
+    *,
+    risk_model: dict | None = None,
+    refitted: bool = False,
+) -> int:
+    """Replace the version's results for the periods with new ones, atomically.
+
+    With ``refitted`` the version's stored risk model is replaced by
+    ``risk_model`` (or removed, when none could be fitted) in the same
+    transaction.
+    """
+    from .models import Result, RiskModelFit
 
     selected = Q()
     for period_type in {period.type for period in periods}:
@@ -1308,6 +1538,17 @@ def _store(version, periods, columns, computed_at, data_until) -> int:
         with connection.cursor() as cursor:
             for offset in range(0, len(values), 5000):
                 cursor.executemany(sql, values[offset : offset + 5000])
+        if refitted and risk_model is None:
+            RiskModelFit.objects.filter(version=version).delete()
+        elif refitted:
+            RiskModelFit.objects.update_or_create(
+                version=version,
+                defaults={
+                    "model": risk_model,
+                    "fitted_at": computed_at,
+                    "data_until": data_until,
+                },
+            )
     return len(values)
 
 

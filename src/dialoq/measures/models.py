@@ -239,4 +239,31 @@ class FactSnapshotState(models.Model):
         return self.token
 
 
+class RiskModelFit(models.Model):
+    """The risk model an O/E indicator version was last fully computed with.
+
+    A full compute (all periods) fits the model on the whole window and
+    stores it here with the results, in the same transaction; recomputing
+    some months reuses it (``engine.compute(months=…)``), so those periods
+    get the same expectations as after a full compute.
+    """
+
+    version = models.OneToOneField(
+        "catalog.IndicatorVersion",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("indicator version"),
+    )
+    model = models.JSONField(_("coefficients and covariates"))
+    fitted_at = models.DateTimeField(_("fitted at"))
+    data_until = models.DateField(_("data up to"))
+
+    class Meta:
+        verbose_name = _("fitted risk model")
+        verbose_name_plural = _("fitted risk models")
+
+    def __str__(self):
+        return f"{self.version_id} {self.fitted_at:%Y-%m-%d %H:%M}"
+
+
 from . import changes  # noqa: E402, F401  the receivers that write FactChange
