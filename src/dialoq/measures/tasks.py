@@ -16,7 +16,6 @@ leaves every indicator's results either as they were or complete.
 """
 
 import logging
-import time
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from dialoq.catalog.models import IndicatorVersion, VersionStatus
+from dialoq.lib import progress as run_progress
 
 from . import engine
 from .conditions import DefinitionError
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 # Progress is written at most this often; the screen polls every two seconds.
-PROGRESS_WRITE_SECONDS = 0.5
 # Any number, the same in every process: the advisory lock that serialises
 # requests for a computation on PostgreSQL.
 _REQUEST_LOCK = 4_711_001
@@ -99,7 +98,7 @@ def compute_in_foreground(
     with transaction.atomic():
         run, created = _claim_run(None, keys, months, data_until, RunStatus.RUNNING)
     if created:
-        perform_run(run, echo=_terminal_progress(out) if out else None)
+        perform_run(run, echo=run_progress.terminal(out) if out else None)
     return run, created
 
 
@@ -124,7 +123,8 @@ def perform_run(run: ComputeRun, *, echo=None) -> ComputeRun:
     with translation.override(settings.LANGUAGE_CODE):
         try:
             summary = engine.compute(
-                **_engine_arguments(run.scope), progress=_progress_recorder(run, echo)
+                **_engine_arguments(run.scope),
+                progress=run_progress.recorder(run, echo),
             )
         except (KeyboardInterrupt, SystemExit):
             _finish(run, RunStatus.FAILED, error=_("The computation was interrupted."))
@@ -287,48 +287,6 @@ def _check_request(keys, months, data_until) -> None:
             _("No indicator in force with the key(s): %(keys)s.")
             % {"keys": ", ".join(unknown)}
         )
-
-
-def _progress_recorder(run: ComputeRun, echo):
-    """Return the engine's progress callback: write the run's progress now and then."""
-    last_write = -PROGRESS_WRITE_SECONDS
-
-    def progress(done: int, total: int, text: str) -> None:
-        nonlocal last_write
-        if echo is not None:
-            echo(done, total, text)
-        run.steps_done, run.steps_total, run.current_step = done, total, text[:200]
-        now = time.monotonic()
-        if done < total and now - last_write < PROGRESS_WRITE_SECONDS:
-            return
-        last_write = now
-        run.progress_at = timezone.now()
-        ComputeRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            steps_done=done,
-            steps_total=total,
-            current_step=run.current_step,
-            progress_at=run.progress_at,
-        )
-
-    return progress
-
-
-def _terminal_progress(out):
-    """Return a progress callback that rewrites one line on a terminal."""
-    interactive = out.isatty() if hasattr(out, "isatty") else False
-
-    def echo(done: int, total: int, text: str) -> None:
-        percent = round(100 * done / total) if total else 0
-        line = f"{percent:3d} % ({done}/{total}) {text}"
-        if interactive:
-            out.write("\r\033[K" + line[:100])
-            if done >= total:
-                out.write("\n")
-        elif done >= total or done % max(1, total // 10) == 0:
-            out.write(line + "\n")
-        out.flush()
-
-    return echo
 
 
 def _safe_error(error: Exception, run: ComputeRun) -> str:

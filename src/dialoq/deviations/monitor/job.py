@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from dialoq.catalog.standards import RuleError, in_force
 from dialoq.deviations.models import MonitorRun, RunStatus
+from dialoq.lib import progress as run_progress
 
 from . import compliance, reconcile, rules
 from .timelines import load_timelines
@@ -37,7 +38,6 @@ from .timelines import load_timelines
 logger = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
-PROGRESS_WRITE_SECONDS = 0.5
 # Any number, the same in every process: serialises requests on PostgreSQL.
 _REQUEST_LOCK = 4_711_002
 
@@ -266,7 +266,9 @@ def monitor_in_foreground(
     with transaction.atomic():
         run, created = _claim_run(None, today, RunStatus.RUNNING)
     if created:
-        perform_run(run, echo=_terminal_progress(out) if out else None)
+        perform_run(
+            run, echo=run_progress.terminal(out, every_step=True) if out else None
+        )
     return run, created
 
 
@@ -281,7 +283,7 @@ def perform_run(run: MonitorRun, *, echo=None) -> MonitorRun:
     run.status = RunStatus.RUNNING
     with translation.override(settings.LANGUAGE_CODE):
         try:
-            summary = monitor(run.checked_on, progress=_recorder(run, echo))
+            summary = monitor(run.checked_on, progress=run_progress.recorder(run, echo))
         except (KeyboardInterrupt, SystemExit):
             _finish(run, RunStatus.FAILED, error=_("The run was interrupted."))
             raise
@@ -396,48 +398,6 @@ def _finish(run: MonitorRun, status: str, **fields) -> None:
         current_step=run.current_step,
         **fields,
     )
-
-
-def _recorder(run: MonitorRun, echo):
-    """Return the progress callback: write the run's progress now and then."""
-    last_write = -PROGRESS_WRITE_SECONDS
-
-    def progress(done: int, total: int, text: str) -> None:
-        nonlocal last_write
-        if echo is not None:
-            echo(done, total, text)
-        run.steps_done, run.steps_total, run.current_step = done, total, text[:200]
-        now = time.monotonic()
-        if done < total and now - last_write < PROGRESS_WRITE_SECONDS:
-            return
-        last_write = now
-        run.progress_at = timezone.now()
-        MonitorRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            steps_done=done,
-            steps_total=total,
-            current_step=run.current_step,
-            progress_at=run.progress_at,
-        )
-
-    return progress
-
-
-def _terminal_progress(out):
-    """Return a progress callback that rewrites one line on a terminal."""
-    interactive = out.isatty() if hasattr(out, "isatty") else False
-
-    def echo(done: int, total: int, text: str) -> None:
-        percent = round(100 * done / total) if total else 0
-        line = f"{percent:3d} % ({done}/{total}) {text}"
-        if interactive:
-            out.write("\r\033[K" + line[:100])
-            if done >= total:
-                out.write("\n")
-        else:
-            out.write(line + "\n")
-        out.flush()
-
-    return echo
 
 
 def monitor_if_missing(out) -> None:
