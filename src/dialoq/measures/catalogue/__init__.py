@@ -15,8 +15,6 @@ version in force retired. When nothing changed, one query finds that out and
 nothing is written.
 """
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,14 +23,14 @@ from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Max
 
+from dialoq.catalog import catalogue_files as files
+from dialoq.catalog.catalogue_files import CatalogueError
 from dialoq.catalog.models import QualityDimension, QualityPerspective, VersionStatus
 from dialoq.measures.conditions import DefinitionError
 from dialoq.measures.spec import IndicatorSpec, parse_spec
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 CRITERIA_FILE = "criteria.toml"
-KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_KEY_LENGTH = 60
 MAX_TITLE_LENGTH = 200
 MAX_CHANGE_NOTE_LENGTH = 300
 # The catalogue's texts are German data, like the files; this note is one of them.
@@ -49,10 +47,6 @@ CRITERION_FIELDS = (
 VERSION_FIELDS = ("title", "title_en", "quality_goal", "rationale", "source", "spec")
 _INDICATOR_FIELDS = {"key", "criterion", *VERSION_FIELDS, "change_note"}
 _OPTIONAL_INDICATOR_FIELDS = {"change_note"}
-
-
-class CatalogueError(Exception):
-    """A data file of the built-in catalogue cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -122,18 +116,20 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Read and check the catalogue files; raise ``CatalogueError`` if broken."""
     criteria_path = directory / CRITERIA_FILE
     criteria = tuple(
-        _criterion(criteria_path, raw) for raw in _entries(criteria_path, "criterion")
+        _criterion(criteria_path, raw)
+        for raw in files.entries(criteria_path, "criterion")
     )
-    _check_unique(criteria, "criterion")
+    files.check_unique(criteria, "criterion")
     criterion_keys = {entry.key for entry in criteria}
     indicators: list[IndicatorEntry] = []
     for path in sorted(directory.glob("*.toml")):
         if path.name == CRITERIA_FILE:
             continue
         indicators.extend(
-            _indicator(path, raw, criterion_keys) for raw in _entries(path, "indicator")
+            _indicator(path, raw, criterion_keys)
+            for raw in files.entries(path, "indicator")
         )
-    _check_unique(indicators, "indicator")
+    files.check_unique(indicators, "indicator")
     measured = {entry.criterion for entry in indicators}
     for entry in criteria:
         if entry.key not in measured:
@@ -144,30 +140,10 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     return Catalogue(criteria, tuple(indicators))
 
 
-def _entries(path: Path, name: str) -> list[dict[str, Any]]:
-    try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
-    except FileNotFoundError:
-        raise CatalogueError(f"{path}: the file is missing.") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogueError(f"{path}: not valid TOML: {error}") from None
-    unknown = sorted(set(data) - {name})
-    if unknown:
-        raise CatalogueError(
-            f"{path}: unexpected table(s) {', '.join(unknown)}; "
-            f"this file holds [[{name}]] entries only."
-        )
-    entries = data.get(name, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise CatalogueError(f"{path}: “{name}” must be written as [[{name}]] tables.")
-    return entries
-
-
 def _criterion(path: Path, raw: dict[str, Any]) -> CriterionEntry:
-    key = _key(path, raw, "criterion")
+    key = files.key(path, raw, "criterion")
     where = f"{path}: criterion “{key}”"
-    _check_fields(where, raw, {"key", *CRITERION_FIELDS}, optional=set())
+    files.check_fields(where, raw, {"key", *CRITERION_FIELDS}, optional=set())
     order = raw["order"]
     if not isinstance(order, int) or isinstance(order, bool) or not 0 <= order < 32768:
         raise CatalogueError(f"{where}: “order” must be a whole number from 0.")
@@ -182,9 +158,9 @@ def _criterion(path: Path, raw: dict[str, Any]) -> CriterionEntry:
             )
     return CriterionEntry(
         key=key,
-        title=_text(where, raw, "title", MAX_TITLE_LENGTH),
-        title_en=_text(where, raw, "title_en", MAX_TITLE_LENGTH),
-        description=_text(where, raw, "description"),
+        title=files.text(where, raw, "title", MAX_TITLE_LENGTH),
+        title_en=files.text(where, raw, "title_en", MAX_TITLE_LENGTH),
+        description=files.text(where, raw, "description"),
         dimension=raw["dimension"],
         perspective=raw["perspective"],
         order=order,
@@ -195,9 +171,11 @@ def _criterion(path: Path, raw: dict[str, Any]) -> CriterionEntry:
 def _indicator(
     path: Path, raw: dict[str, Any], criterion_keys: set[str]
 ) -> IndicatorEntry:
-    key = _key(path, raw, "indicator")
+    key = files.key(path, raw, "indicator")
     where = f"{path}: indicator “{key}”"
-    _check_fields(where, raw, _INDICATOR_FIELDS, optional=_OPTIONAL_INDICATOR_FIELDS)
+    files.check_fields(
+        where, raw, _INDICATOR_FIELDS, optional=_OPTIONAL_INDICATOR_FIELDS
+    )
     if raw["criterion"] not in criterion_keys:
         raise CatalogueError(
             f"{where}: unknown criterion “{raw['criterion']}”; "
@@ -213,64 +191,20 @@ def _indicator(
     return IndicatorEntry(
         key=key,
         criterion=raw["criterion"],
-        title=_text(where, raw, "title", MAX_TITLE_LENGTH),
-        title_en=_text(where, raw, "title_en", MAX_TITLE_LENGTH),
-        quality_goal=_text(where, raw, "quality_goal"),
-        rationale=_text(where, raw, "rationale"),
-        source=_text(where, raw, "source"),
+        title=files.text(where, raw, "title", MAX_TITLE_LENGTH),
+        title_en=files.text(where, raw, "title_en", MAX_TITLE_LENGTH),
+        quality_goal=files.text(where, raw, "quality_goal"),
+        rationale=files.text(where, raw, "rationale"),
+        source=files.text(where, raw, "source"),
         spec=spec,
         change_note=(
-            _text(where, raw, "change_note", MAX_CHANGE_NOTE_LENGTH)
+            files.text(where, raw, "change_note", MAX_CHANGE_NOTE_LENGTH)
             if "change_note" in raw
             else ""
         ),
         file=str(path),
         parsed=parsed,
     )
-
-
-def _key(path: Path, raw: dict[str, Any], kind: str) -> str:
-    key = raw.get("key")
-    if not isinstance(key, str) or not key:
-        raise CatalogueError(f"{path}: a {kind} has no “key”.")
-    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.match(key):
-        raise CatalogueError(
-            f"{path}: {kind} key “{key}” must be lower-case words joined by "
-            f"hyphens, at most {MAX_KEY_LENGTH} characters."
-        )
-    return key
-
-
-def _check_fields(where: str, raw: dict, fields: set[str], *, optional: set[str]):
-    missing = sorted(fields - optional - set(raw))
-    if missing:
-        raise CatalogueError(f"{where}: missing field(s) {', '.join(missing)}.")
-    unknown = sorted(set(raw) - fields)
-    if unknown:
-        raise CatalogueError(f"{where}: unknown field(s) {', '.join(unknown)}.")
-
-
-def _text(where: str, raw: dict, name: str, max_length: int | None = None) -> str:
-    value = raw[name]
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{where}: “{name}” must be a non-empty text.")
-    value = value.strip()
-    if max_length is not None and len(value) > max_length:
-        raise CatalogueError(
-            f"{where}: “{name}” has {len(value)} characters; at most {max_length}."
-        )
-    return value
-
-
-def _check_unique(entries, kind: str):
-    seen: dict[str, str] = {}
-    for entry in entries:
-        if entry.key in seen:
-            raise CatalogueError(
-                f"{entry.file}: {kind} key “{entry.key}” is declared twice "
-                f"(also in {seen[entry.key]})."
-            )
-        seen[entry.key] = entry.file
 
 
 # --- synchronising ------------------------------------------------------------------
@@ -309,17 +243,15 @@ def _up_to_date(catalogue: Catalogue, in_force) -> bool:
     for entry in catalogue.indicators:
         version = by_key[entry.key]
         criterion = version.definition.criterion
-        if criterion.key != entry.criterion or not _same(
+        if criterion.key != entry.criterion or not files.same(
             version, entry, VERSION_FIELDS
         ):
             return False
-        if not _same(criterion, catalogue.criterion(entry.criterion), CRITERION_FIELDS):
+        if not files.same(
+            criterion, catalogue.criterion(entry.criterion), CRITERION_FIELDS
+        ):
             return False
     return True
-
-
-def _same(instance, entry, fields) -> bool:
-    return all(getattr(instance, name) == getattr(entry, name) for name in fields)
 
 
 def _write(catalogue: Catalogue, in_force, registry, using) -> SyncSummary:
@@ -347,7 +279,7 @@ def _write_criteria(catalogue, registry, using) -> tuple[dict, int]:
         criterion = criteria.get(entry.key)
         if criterion is None:
             criterion = criteria[entry.key] = model(key=entry.key)
-        elif _same(criterion, entry, CRITERION_FIELDS):
+        elif files.same(criterion, entry, CRITERION_FIELDS):
             continue
         for name in CRITERION_FIELDS:
             setattr(criterion, name, getattr(entry, name))
@@ -399,10 +331,10 @@ def _write_versions(catalogue, in_force, definitions, registry, using):
     created = retired = 0
     for entry in catalogue.indicators:
         version = current.get(entry.key)
-        if version is not None and _same(version, entry, VERSION_FIELDS):
+        if version is not None and files.same(version, entry, VERSION_FIELDS):
             continue
         if version is not None:  # retired first: one version in force at a time
-            _retire(version, using)
+            files.retire(version, using)
             retired += 1
         definition = definitions[entry.key]
         number = last_numbers.get(definition.pk, 0) + 1
@@ -418,11 +350,6 @@ def _write_versions(catalogue, in_force, definitions, registry, using):
     keys = {entry.key for entry in catalogue.indicators}
     for key, version in current.items():
         if key not in keys:
-            _retire(version, using)
+            files.retire(version, using)
             retired += 1
     return created, retired
-
-
-def _retire(version, using):
-    version.status = VersionStatus.RETIRED
-    version.save(using=using, update_fields=["status"])

@@ -17,8 +17,6 @@ files has its version in force retired. When nothing changed, nothing is
 written.
 """
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,8 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Max
 from django.utils import translation
 
+from dialoq.catalog import catalogue_files as files
+from dialoq.catalog.catalogue_files import CatalogueError
 from dialoq.catalog.models import (
     DeviationSeverity,
     InterfaceForm,
@@ -39,8 +39,6 @@ from dialoq.catalog.standards import Rule, RuleError, parse_rule
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 PROCESS_FILE = "key_processes.toml"
-KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_KEY_LENGTH = 60
 MAX_TITLE_LENGTH = 200
 MAX_LINE_LENGTH = 300
 # The catalogue's texts are German data, like the files; this note is one of them.
@@ -62,10 +60,6 @@ STANDARD_VERSION_FIELDS = (
     "step_key",
     "rule",
 )
-
-
-class CatalogueError(Exception):
-    """A data file of the built-in catalogue cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -160,45 +154,26 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Read and check the catalogue files; raise ``CatalogueError`` if broken."""
     process_path = directory / PROCESS_FILE
     processes = tuple(
-        _key_process(process_path, raw) for raw in _entries(process_path, "key_process")
+        _key_process(process_path, raw)
+        for raw in files.entries(process_path, "key_process")
     )
-    _check_unique(processes, "key process")
+    files.check_unique(processes, "key process")
     steps = {entry.key: {step.key for step in entry.steps} for entry in processes}
     standards: list[StandardEntry] = []
     for path in sorted(directory.glob("*.toml")):
         if path.name == PROCESS_FILE:
             continue
         standards.extend(
-            _standard(path, raw, steps) for raw in _entries(path, "standard")
+            _standard(path, raw, steps) for raw in files.entries(path, "standard")
         )
-    _check_unique(standards, "standard")
+    files.check_unique(standards, "standard")
     return Catalogue(processes, tuple(standards))
 
 
-def _entries(path: Path, name: str) -> list[dict[str, Any]]:
-    try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
-    except FileNotFoundError:
-        raise CatalogueError(f"{path}: the file is missing.") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogueError(f"{path}: not valid TOML: {error}") from None
-    unknown = sorted(set(data) - {name})
-    if unknown:
-        raise CatalogueError(
-            f"{path}: unexpected table(s) {', '.join(unknown)}; "
-            f"this file holds [[{name}]] entries only."
-        )
-    entries = data.get(name, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise CatalogueError(f"{path}: “{name}” must be written as [[{name}]] tables.")
-    return entries
-
-
 def _key_process(path: Path, raw: dict[str, Any]) -> KeyProcessEntry:
-    key = _key(path, raw, "key process")
+    key = files.key(path, raw, "key process")
     where = f"{path}: key process “{key}”"
-    _check_fields(
+    files.check_fields(
         where,
         raw,
         {"key", *PROCESS_VERSION_FIELDS, "step", "interface", "change_note"},
@@ -215,11 +190,11 @@ def _key_process(path: Path, raw: dict[str, Any]) -> KeyProcessEntry:
     )
     return KeyProcessEntry(
         key=key,
-        title=_text(where, raw, "title", MAX_TITLE_LENGTH),
-        title_en=_text(where, raw, "title_en", MAX_TITLE_LENGTH),
-        purpose=_text(where, raw, "purpose"),
-        legal_basis=_text(where, raw, "legal_basis", MAX_TITLE_LENGTH),
-        source=_text(where, raw, "source"),
+        title=files.text(where, raw, "title", MAX_TITLE_LENGTH),
+        title_en=files.text(where, raw, "title_en", MAX_TITLE_LENGTH),
+        purpose=files.text(where, raw, "purpose"),
+        legal_basis=files.text(where, raw, "legal_basis", MAX_TITLE_LENGTH),
+        source=files.text(where, raw, "source"),
         steps=steps,
         interfaces=interfaces,
         change_note=_optional_text(where, raw, "change_note"),
@@ -238,15 +213,15 @@ def _tables(where: str, raw: dict, name: str, *, required: bool) -> list[dict]:
 
 def _step(where: str, raw: dict) -> StepEntry:
     key = raw.get("key")
-    if not isinstance(key, str) or not KEY_PATTERN.match(key) or len(key) > 60:
+    if not isinstance(key, str) or not files.KEY_PATTERN.match(key) or len(key) > 60:
         raise CatalogueError(
             f"{where}: step key “{key}” must be lower-case words joined by hyphens."
         )
     where = f"{where}, step “{key}”"
-    _check_fields(where, raw, set(STEP_FIELDS), optional={"description"})
+    files.check_fields(where, raw, set(STEP_FIELDS), optional={"description"})
     return StepEntry(
         key=key,
-        title=_text(where, raw, "title", MAX_TITLE_LENGTH),
+        title=files.text(where, raw, "title", MAX_TITLE_LENGTH),
         description=_optional_text(where, raw, "description"),
         responsible=_choice(where, raw, "responsible", ProcessParty),
     )
@@ -255,7 +230,7 @@ def _step(where: str, raw: dict) -> StepEntry:
 def _interface(where: str, raw: dict, step_keys: set[str]) -> InterfaceEntry:
     where = f"{where}, interface “{raw.get('subject', '?')}”"
     fields = {"step", "from", "to", "subject", "trigger", "form", "consensus"}
-    _check_fields(where, raw, fields, optional={"step", "consensus"})
+    files.check_fields(where, raw, fields, optional={"step", "consensus"})
     step = raw.get("step", "")
     if step and step not in step_keys:
         raise CatalogueError(
@@ -265,8 +240,8 @@ def _interface(where: str, raw: dict, step_keys: set[str]) -> InterfaceEntry:
         step=step,
         from_party=_choice(where, raw, "from", ProcessParty),
         to_party=_choice(where, raw, "to", ProcessParty),
-        subject=_text(where, raw, "subject", MAX_LINE_LENGTH),
-        trigger=_text(where, raw, "trigger", MAX_LINE_LENGTH),
+        subject=files.text(where, raw, "subject", MAX_LINE_LENGTH),
+        trigger=files.text(where, raw, "trigger", MAX_LINE_LENGTH),
         form=_choice(where, raw, "form", InterfaceForm),
         consensus=_optional_text(where, raw, "consensus"),
     )
@@ -275,7 +250,7 @@ def _interface(where: str, raw: dict, step_keys: set[str]) -> InterfaceEntry:
 def _standard(
     path: Path, raw: dict[str, Any], steps: dict[str, set[str]]
 ) -> StandardEntry:
-    key = _key(path, raw, "standard")
+    key = files.key(path, raw, "standard")
     where = f"{path}: standard “{key}”"
     fields = {
         "key",
@@ -292,7 +267,7 @@ def _standard(
         "rule",
         "change_note",
     }
-    _check_fields(where, raw, fields, optional={"change_note"})
+    files.check_fields(where, raw, fields, optional={"change_note"})
     process = raw["key_process"]
     if process not in steps:
         raise CatalogueError(
@@ -316,11 +291,11 @@ def _standard(
         ) from None
     return StandardEntry(
         key=key,
-        title=_text(where, raw, "title", MAX_TITLE_LENGTH),
-        title_en=_text(where, raw, "title_en", MAX_TITLE_LENGTH),
-        quality_goal=_text(where, raw, "quality_goal"),
-        rationale=_text(where, raw, "rationale"),
-        source=_text(where, raw, "source"),
+        title=files.text(where, raw, "title", MAX_TITLE_LENGTH),
+        title_en=files.text(where, raw, "title_en", MAX_TITLE_LENGTH),
+        quality_goal=files.text(where, raw, "quality_goal"),
+        rationale=files.text(where, raw, "rationale"),
+        source=files.text(where, raw, "source"),
         perspective=_choice(where, raw, "perspective", QualityPerspective),
         responsible=_choice(where, raw, "responsible", ProcessParty),
         severity=_choice(where, raw, "severity", DeviationSeverity),
@@ -333,42 +308,9 @@ def _standard(
     )
 
 
-def _key(path: Path, raw: dict[str, Any], kind: str) -> str:
-    key = raw.get("key")
-    if not isinstance(key, str) or not key:
-        raise CatalogueError(f"{path}: a {kind} has no “key”.")
-    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.match(key):
-        raise CatalogueError(
-            f"{path}: {kind} key “{key}” must be lower-case words joined by "
-            f"hyphens, at most {MAX_KEY_LENGTH} characters."
-        )
-    return key
-
-
-def _check_fields(where: str, raw: dict, fields: set[str], *, optional: set[str]):
-    missing = sorted(fields - optional - set(raw))
-    if missing:
-        raise CatalogueError(f"{where}: missing field(s) {', '.join(missing)}.")
-    unknown = sorted(set(raw) - fields)
-    if unknown:
-        raise CatalogueError(f"{where}: unknown field(s) {', '.join(unknown)}.")
-
-
-def _text(where: str, raw: dict, name: str, max_length: int | None = None) -> str:
-    value = raw[name]
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{where}: “{name}” must be a non-empty text.")
-    value = value.strip()
-    if max_length is not None and len(value) > max_length:
-        raise CatalogueError(
-            f"{where}: “{name}” has {len(value)} characters; at most {max_length}."
-        )
-    return value
-
-
 def _optional_text(where: str, raw: dict, name: str) -> str:
     return (
-        _text(where, raw, name, MAX_LINE_LENGTH if name == "change_note" else None)
+        files.text(where, raw, name, MAX_LINE_LENGTH if name == "change_note" else None)
         if name in raw
         else ""
     )
@@ -390,17 +332,6 @@ def _check_unique_keys(where: str, keys: list[str], kind: str):
         if key in seen:
             raise CatalogueError(f"{where}: {kind} key “{key}” is used twice.")
         seen.add(key)
-
-
-def _check_unique(entries, kind: str):
-    seen: dict[str, str] = {}
-    for entry in entries:
-        if entry.key in seen:
-            raise CatalogueError(
-                f"{entry.file}: {kind} key “{entry.key}” is declared twice "
-                f"(also in {seen[entry.key]})."
-            )
-        seen[entry.key] = entry.file
 
 
 # --- synchronising ------------------------------------------------------------------
@@ -467,10 +398,6 @@ def _standard_versions_in_force(registry, using) -> dict:
     return {version.standard.key: version for version in versions}
 
 
-def _same(instance, entry, fields) -> bool:
-    return all(getattr(instance, name) == getattr(entry, name) for name in fields)
-
-
 def _stored_steps(version) -> tuple:
     return tuple(
         StepEntry(step.key, step.title, step.description, step.responsible)
@@ -495,7 +422,7 @@ def _stored_interfaces(version) -> tuple:
 
 def _process_matches(version, entry: KeyProcessEntry) -> bool:
     return (
-        _same(version, entry, PROCESS_VERSION_FIELDS)
+        files.same(version, entry, PROCESS_VERSION_FIELDS)
         and _stored_steps(version) == entry.steps
         and _stored_interfaces(version) == entry.interfaces
     )
@@ -503,7 +430,7 @@ def _process_matches(version, entry: KeyProcessEntry) -> bool:
 
 def _standard_matches(version, entry: StandardEntry) -> bool:
     process_key = version.key_process.key if version.key_process_id else ""
-    return process_key == entry.key_process and _same(
+    return process_key == entry.key_process and files.same(
         version, entry, STANDARD_VERSION_FIELDS
     )
 
@@ -571,7 +498,7 @@ def _write_process_versions(catalogue, in_force, processes, registry, using):
         if version is not None and _process_matches(version, entry):
             continue
         if version is not None:  # retired first: one version in force at a time
-            _retire(version, using)
+            files.retire(version, using)
             retired += 1
         process = processes[entry.key]
         number = last_numbers.get(process.pk, 0) + 1
@@ -623,7 +550,7 @@ def _write_standard_versions(
         if version is not None and _standard_matches(version, entry):
             continue
         if version is not None:
-            _retire(version, using)
+            files.retire(version, using)
             retired += 1
         standard = standards[entry.key]
         number = last_numbers.get(standard.pk, 0) + 1
@@ -645,10 +572,5 @@ def _retire_removed(in_force: dict, entries, using) -> int:
     keys = {entry.key for entry in entries}
     removed = [version for key, version in in_force.items() if key not in keys]
     for version in removed:
-        _retire(version, using)
+        files.retire(version, using)
     return len(removed)
-
-
-def _retire(version, using):
-    version.status = VersionStatus.RETIRED
-    version.save(using=using, update_fields=["status"])
