@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'key process versions',
                 'ordering': ['process__key', '-version'],
             },
-            bases=(dialoq.catalog.models.processes._Titled, models.Model),
+            bases=(dialoq.catalog.models.indicators.Titled, models.Model),
         ),
         migrations.CreateModel(
             name='ProcessStandard',
@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'process standard versions',
                 'ordering': ['standard__key', '-version'],
             },
-            bases=(dialoq.catalog.models.processes._Titled, models.Model),
+            bases=(dialoq.catalog.models.indicators.Titled, models.Model),
         ),
         migrations.CreateModel(
             name='ProcessStep',

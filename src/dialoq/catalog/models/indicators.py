@@ -6,6 +6,32 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+class Titled:
+    """A title with an optional English title, shown in the current language."""
+
+    @property
+    def display_title(self) -> str:
+        """Return the title in the current language where one exists."""
+        if self.title_en and (get_language() or "de").startswith("en"):
+            return self.title_en
+        return self.title
+
+
+class Versioned:
+    """An entry of a catalogue whose content lives in versions, one in force.
+
+    An owner of ``None`` marks the built-in catalogue.
+    """
+
+    @property
+    def is_built_in(self) -> bool:
+        return self.owner_id is None
+
+    def current_version(self):
+        """Return the version in force, or None if there is none."""
+        return self.versions.filter(status=VersionStatus.IN_FORCE).first()
+
+
 class CodeBook(models.TextChoices):
     SGB_II = "SGB II", _("SGB II – basic income support for job seekers")
     SGB_VIII = "SGB VIII", _("SGB VIII – child and youth welfare")
@@ -75,7 +101,7 @@ class QualityPerspective(models.TextChoices):
     USE = "use", _("Use")
 
 
-class QualityCriterion(models.Model):
+class QualityCriterion(Titled, models.Model):
     """An agreed quality criterion; indicators make it measurable."""
 
     key = models.SlugField(_("key"), max_length=60, unique=True)
@@ -98,15 +124,8 @@ class QualityCriterion(models.Model):
     def __str__(self):
         return self.display_title
 
-    @property
-    def display_title(self) -> str:
-        """Return the title in the current language where one exists."""
-        if self.title_en and (get_language() or "de").startswith("en"):
-            return self.title_en
-        return self.title
 
-
-class IndicatorDefinition(models.Model):
+class IndicatorDefinition(Versioned, models.Model):
     """A quality indicator; what it measures is kept in its versions."""
 
     key = models.SlugField(_("key"), max_length=60, unique=True)
@@ -135,14 +154,6 @@ class IndicatorDefinition(models.Model):
     def __str__(self):
         return self.key
 
-    @property
-    def is_built_in(self) -> bool:
-        return self.owner_id is None
-
-    def current_version(self):
-        """Return the version in force, or None if there is none."""
-        return self.versions.filter(status=VersionStatus.IN_FORCE).first()
-
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -150,7 +161,7 @@ class VersionStatus(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
-class IndicatorVersion(models.Model):
+class IndicatorVersion(Titled, models.Model):
     """One version of an indicator: its texts and its computable definition.
 
     ``spec`` holds the declarative definition (fact, kind, population,
@@ -206,13 +217,6 @@ class IndicatorVersion(models.Model):
     @property
     def key(self) -> str:
         return self.definition.key
-
-    @property
-    def display_title(self) -> str:
-        """Return the title in the current language where one exists."""
-        if self.title_en and (get_language() or "de").startswith("en"):
-            return self.title_en
-        return self.title
 
     def parsed(self):
         """Return the validated definition (``IndicatorSpec``)."""

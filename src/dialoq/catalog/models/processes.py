@@ -10,10 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from dialoq.catalog.models.indicators import QualityPerspective, VersionStatus
+from dialoq.catalog.models.indicators import (
+    QualityPerspective,
+    Titled,
+    Versioned,
+    VersionStatus,
+)
 
 
 class ProcessParty(models.TextChoices):
@@ -34,16 +38,7 @@ class InterfaceForm(models.TextChoices):
     FORM = "form", _("On the agreed form")
 
 
-class _Titled:
-    @property
-    def display_title(self) -> str:
-        """Return the title in the current language where one exists."""
-        if self.title_en and (get_language() or "de").startswith("en"):
-            return self.title_en
-        return self.title
-
-
-class KeyProcess(models.Model):
+class KeyProcess(Versioned, models.Model):
     """A key process (Schlüsselprozess); its steps are kept in its versions."""
 
     key = models.SlugField(_("key"), max_length=60, unique=True)
@@ -66,16 +61,8 @@ class KeyProcess(models.Model):
     def __str__(self):
         return self.key
 
-    @property
-    def is_built_in(self) -> bool:
-        return self.owner_id is None
 
-    def current_version(self):
-        """Return the version in force, or None if there is none."""
-        return self.versions.filter(status=VersionStatus.IN_FORCE).first()
-
-
-class KeyProcessVersion(_Titled, models.Model):
+class KeyProcessVersion(Titled, models.Model):
     """One version of a key process: its purpose, steps and interfaces."""
 
     process = models.ForeignKey(
@@ -213,7 +200,7 @@ class ProcessInterface(models.Model):
         return self.subject
 
 
-class ProcessStandard(models.Model):
+class ProcessStandard(Versioned, models.Model):
     """A process standard; its checkable rule is kept in its versions."""
 
     key = models.SlugField(_("key"), max_length=60, unique=True)
@@ -236,14 +223,6 @@ class ProcessStandard(models.Model):
     def __str__(self):
         return self.key
 
-    @property
-    def is_built_in(self) -> bool:
-        return self.owner_id is None
-
-    def current_version(self):
-        """Return the version in force, or None if there is none."""
-        return self.versions.filter(status=VersionStatus.IN_FORCE).first()
-
 
 class DeviationSeverity(models.TextChoices):
     """How serious a deviation is; a standard says which severity its breaches get."""
@@ -254,7 +233,7 @@ class DeviationSeverity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-class ProcessStandardVersion(_Titled, models.Model):
+class ProcessStandardVersion(Titled, models.Model):
     """One version of a process standard: its texts and its checkable rule.
 
     ``rule`` holds the declarative rule (kind, events, duration, scope) as
